@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every build, test and demo dependency of callscope from Debian packages.
+# Safe to run repeatedly. Needs root (apt-get).
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (it calls apt-get install)" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Build: compiler chain for BPF (clang/llvm), libbpf + bpftool for skeletons, libelf/zlib (libbpf deps),
+# CMake, the C++ libraries the agent links.
+BUILD_PKGS=(
+  build-essential cmake pkg-config
+  clang llvm
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  libboost-program-options-dev libspdlog-dev libfmt-dev
+  rapidjson-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+)
+# Tests, demo and benchmarks: real servers and clients.
+TEST_PKGS=(
+  python3 python3-flask python3-requests gunicorn
+  nginx-light curl wrk redis-server redis-tools
+  iproute2 procps psmisc time
+)
+
+missing=()
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps.sh: installing ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Debian starts nginx/redis from their packages; our tests start their own instances on private ports,
+# so stop the packaged services to keep the machine quiet (ignore failures: no systemd in containers).
+for svc in nginx redis-server; do
+  (service "$svc" stop >/dev/null 2>&1 || true)
+done
+echo "install-deps.sh: all dependencies present"
