@@ -1,0 +1,161 @@
+# Shared helpers of the integration tests. Source it from a test script:
+#   source "$(dirname "$0")/lib/common.sh"
+#   cs_init "$@"          # $1 = path to the callscope binary
+# Every process started with cs_bg / cs_start_agent is stopped by the EXIT trap, every wait is bounded,
+# and any failure ends the test with a non-zero status and the logs that explain it.
+# Tests never skip: a missing binary, no root, or BPF that cannot load is a failure.
+
+PY=/usr/bin/python3
+CS_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CS_REPO_DIR="$(cd "$CS_LIB_DIR/../../.." && pwd)"
+CS_DEMO_DIR="$CS_REPO_DIR/scripts/demo"
+CS_PIDS=()        # background processes to stop on exit
+CS_AGENT_PID=""
+CS_TEST_NAME="$(basename "$0" .sh)"
+
+cs_log() { echo "[$CS_TEST_NAME] $*" >&2; }
+
+# Prints the tail of every log in the temp dir (what the agent and the servers said), then exits 1.
+cs_fail() {
+  echo "[$CS_TEST_NAME] FAIL: $*" >&2
+  if [ -n "${CS_TMP:-}" ] && [ -d "$CS_TMP" ]; then
+    for f in "$CS_TMP"/*.log; do
+      [ -f "$f" ] || continue
+      echo "----- $(basename "$f") (last 40 lines) -----" >&2
+      tail -n 40 "$f" >&2
+    done
+  fi
+  exit 1
+}
+
+cs_cleanup() {
+  local rc=$?
+  set +e
+  if [ -n "$CS_AGENT_PID" ] && kill -0 "$CS_AGENT_PID" 2>/dev/null; then
+    kill -INT "$CS_AGENT_PID" 2>/dev/null
+    timeout 10 tail --pid="$CS_AGENT_PID" -f /dev/null 2>/dev/null || kill -KILL "$CS_AGENT_PID" 2>/dev/null
+  fi
+  local p
+  for p in "${CS_PIDS[@]}"; do
+    kill -TERM "$p" 2>/dev/null
+  done
+  for p in "${CS_PIDS[@]}"; do
+    timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null
+  done
+  if [ -n "${CS_TMP:-}" ] && [ -d "$CS_TMP" ]; then
+    if [ "${CS_KEEP_TMP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+      cs_log "logs and spans kept in $CS_TMP"
+    else
+      rm -rf "$CS_TMP"
+    fi
+  fi
+  exit "$rc"
+}
+
+# cs_init CALLSCOPE_BINARY: checks the preconditions (fails loudly), makes the temp dir, sets the trap.
+cs_init() {
+  CS_BIN="${1:-}"
+  [ -n "$CS_BIN" ] || cs_fail "usage: bash $0 /path/to/callscope"
+  [ -x "$CS_BIN" ] || cs_fail "callscope binary '$CS_BIN' does not exist or is not executable (build it first)"
+  CS_BIN="$(cd "$(dirname "$CS_BIN")" && pwd)/$(basename "$CS_BIN")"
+  [ "$(id -u)" -eq 0 ] || cs_fail "integration tests load BPF programs and must run as root"
+  [ -x "$PY" ] || cs_fail "$PY missing (run scripts/install-deps.sh)"
+  "$PY" -c 'import flask, requests' 2>/dev/null || cs_fail "$PY cannot import flask/requests (run scripts/install-deps.sh)"
+  command -v curl >/dev/null || cs_fail "curl missing (run scripts/install-deps.sh)"
+  CS_TMP="$(mktemp -d "/tmp/callscope-${CS_TEST_NAME}.XXXXXX")"
+  trap cs_cleanup EXIT
+  trap 'exit 130' INT TERM
+  cs_log "temp dir $CS_TMP, binary $CS_BIN"
+}
+
+# cs_port_free PORT: fails when something already listens on the port (a stale server would falsify the test).
+cs_port_free() {
+  if ss -Htln "sport = :$1" 2>/dev/null | grep -q .; then
+    cs_fail "port $1 is already in use: $(ss -Htlnp "sport = :$1" 2>/dev/null | head -n 1)"
+  fi
+}
+
+# cs_bg NAME CMD...: starts CMD in the background with its output in $CS_TMP/NAME.log; sets CS_LAST_PID.
+cs_bg() {
+  local name="$1"
+  shift
+  "$@" >"$CS_TMP/$name.log" 2>&1 &
+  CS_LAST_PID=$!
+  CS_PIDS+=("$CS_LAST_PID")
+}
+
+# cs_wait_http URL [SECONDS]: waits until URL answers (any HTTP status), fails after SECONDS (default 20).
+cs_wait_http() {
+  local url="$1" secs="${2:-20}" i
+  for ((i = 0; i < secs * 10; i++)); do
+    if curl -s -o /dev/null --max-time 2 "$url"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  cs_fail "$url did not answer within ${secs}s"
+}
+
+# cs_start_agent ARGS...: starts callscope --format json --output $CS_TMP/spans.jsonl ARGS..., waits for
+# "callscope ready" on its stderr (30 s at most). Fails if it exits or never gets ready (e.g. BPF load).
+cs_start_agent() {
+  CS_SPANS="$CS_TMP/spans.jsonl"
+  : >"$CS_TMP/agent.log"
+  # A background job of a non-interactive shell starts with SIGINT ignored; restore the default so the
+  # agent's own SIGINT handling (flush, counters, exit) is what gets tested.
+  env --default-signal=INT,QUIT "$CS_BIN" --format json --output "$CS_SPANS" --log-level "${CS_AGENT_LOG_LEVEL:-info}" "$@" \
+    >"$CS_TMP/agent.stdout" 2>"$CS_TMP/agent.log" &
+  CS_AGENT_PID=$!
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if grep -q "callscope ready" "$CS_TMP/agent.log"; then
+      cs_log "agent ready (pid $CS_AGENT_PID): callscope $*"
+      return 0
+    fi
+    if ! kill -0 "$CS_AGENT_PID" 2>/dev/null; then
+      local rc=0
+      wait "$CS_AGENT_PID" || rc=$?
+      CS_AGENT_PID=""
+      cs_fail "callscope exited with status $rc before it was ready (BPF load/attach failure?)"
+    fi
+    sleep 0.1
+  done
+  cs_fail "callscope did not log 'callscope ready' within 30s"
+}
+
+# cs_stop_agent: SIGINT (flushes pending spans), waits 20 s at most, fails on a non-zero exit or a hang.
+cs_stop_agent() {
+  [ -n "$CS_AGENT_PID" ] || cs_fail "cs_stop_agent: no agent running"
+  kill -INT "$CS_AGENT_PID" 2>/dev/null || cs_fail "callscope (pid $CS_AGENT_PID) died before SIGINT"
+  local i
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$CS_AGENT_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$CS_AGENT_PID" 2>/dev/null; then
+    kill -KILL "$CS_AGENT_PID" 2>/dev/null
+    CS_AGENT_PID=""
+    cs_fail "callscope did not exit within 20s of SIGINT"
+  fi
+  local rc=0
+  wait "$CS_AGENT_PID" || rc=$?
+  CS_AGENT_PID=""
+  [ "$rc" -eq 0 ] || cs_fail "callscope exited with status $rc after SIGINT"
+  [ -f "$CS_SPANS" ] || cs_fail "callscope wrote no output file $CS_SPANS"
+  cs_log "agent stopped; $(wc -l <"$CS_SPANS") span line(s); counters: $(grep -iE 'drop|lost|unlinked|counter' "$CS_TMP/agent.log" | tr '\n' ' ' | cut -c1-400)"
+}
+
+# cs_check ARGS...: runs check_chains.py on the agent's spans; fails the test when it does.
+cs_check() {
+  timeout 120 "$PY" "$CS_LIB_DIR/check_chains.py" "$CS_SPANS" "$@" || cs_fail "span check failed (see report above)"
+}
+
+# cs_curl URL EXPECTED_CODE: one request with curl (fresh connection), fails unless the code matches.
+cs_curl() {
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 15 "$1")" || true
+  [ "$code" = "$2" ] || cs_fail "curl $1 returned HTTP '$code', want $2"
+}
+
+# cs_comm PID: the command name the kernel reports for PID (what the agent puts in service.name).
+cs_comm() { cat "/proc/$1/comm" 2>/dev/null || cs_fail "process $1 is gone"; }
