@@ -3,7 +3,8 @@
 
 Usage: /usr/bin/python3 service_a.py [PORT [B_PORT]]
        (or env SERVICE_A_PORT / SERVICE_B_PORT; defaults 18081 / 18082)
-Env SERVICE_HTTP11=1 makes the Werkzeug server speak HTTP/1.1, so clients can keep connections open.
+Also a WSGI app for gunicorn (`SERVICE_B_PORT=.. gunicorn --chdir scripts/demo service_a:app`): the
+Werkzeug dev server closes every connection, gunicorn's gthread worker keeps them open (HTTP/1.1).
 
 Endpoints:
   GET /a            -> calls B GET /b, returns 200 with both results
@@ -59,9 +60,6 @@ def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("SERVICE_A_PORT", "18081"))
     if len(sys.argv) > 2:
         B_PORT = int(sys.argv[2])
-    if os.environ.get("SERVICE_HTTP11") == "1":
-        from werkzeug.serving import WSGIRequestHandler
-        WSGIRequestHandler.protocol_version = "HTTP/1.1"
     app.run(host="127.0.0.1", port=port, threaded=True, debug=False, use_reloader=False)
 
 

@@ -50,9 +50,6 @@ def b_fail():
 
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("SERVICE_B_PORT", "18082"))
-    if os.environ.get("SERVICE_HTTP11") == "1":
-        from werkzeug.serving import WSGIRequestHandler
-        WSGIRequestHandler.protocol_version = "HTTP/1.1"
     app.run(host="127.0.0.1", port=port, threaded=True, debug=False, use_reloader=False)
 
 

@@ -159,3 +159,18 @@ cs_curl() {
 
 # cs_comm PID: the command name the kernel reports for PID (what the agent puts in service.name).
 cs_comm() { cat "/proc/$1/comm" 2>/dev/null || cs_fail "process $1 is gone"; }
+
+# cs_only_child PARENT_PID: waits (20 s at most) until PARENT_PID has exactly one child process and prints
+# its pid (a gunicorn worker under its master, an nginx worker under its master).
+cs_only_child() {
+  local parent="$1" kids i
+  for ((i = 0; i < 200; i++)); do
+    kids="$(ps -o pid= --ppid "$parent" | tr -d ' ')"
+    if [ -n "$kids" ] && [ "$(echo "$kids" | wc -l)" -eq 1 ]; then
+      echo "$kids"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cs_fail "process $parent did not get exactly one child within 20s (children: ${kids:-none})"
+}
