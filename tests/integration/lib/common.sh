@@ -99,16 +99,18 @@ cs_wait_http() {
 # cs_start_agent ARGS...: starts callscope --format json --output $CS_TMP/spans.jsonl ARGS..., waits for
 # "callscope ready" on its stderr (30 s at most). Fails if it exits or never gets ready (e.g. BPF load).
 cs_start_agent() {
-  CS_SPANS="$CS_TMP/spans.jsonl"
-  : >"$CS_TMP/agent.log"
+  # CS_PHASE (optional) separates the output of several agent runs in one test.
+  CS_SPANS="$CS_TMP/spans${CS_PHASE:+-$CS_PHASE}.jsonl"
+  CS_AGENT_LOG="$CS_TMP/agent${CS_PHASE:+-$CS_PHASE}.log"
+  : >"$CS_AGENT_LOG"
   # A background job of a non-interactive shell starts with SIGINT ignored; restore the default so the
   # agent's own SIGINT handling (flush, counters, exit) is what gets tested.
   env --default-signal=INT,QUIT "$CS_BIN" --format json --output "$CS_SPANS" --log-level "${CS_AGENT_LOG_LEVEL:-info}" "$@" \
-    >"$CS_TMP/agent.stdout" 2>"$CS_TMP/agent.log" &
+    >"$CS_TMP/agent.stdout" 2>"$CS_AGENT_LOG" &
   CS_AGENT_PID=$!
   local i
   for ((i = 0; i < 300; i++)); do
-    if grep -q "callscope ready" "$CS_TMP/agent.log"; then
+    if grep -q "callscope ready" "$CS_AGENT_LOG"; then
       cs_log "agent ready (pid $CS_AGENT_PID): callscope $*"
       return 0
     fi
@@ -142,7 +144,7 @@ cs_stop_agent() {
   CS_AGENT_PID=""
   [ "$rc" -eq 0 ] || cs_fail "callscope exited with status $rc after SIGINT"
   [ -f "$CS_SPANS" ] || cs_fail "callscope wrote no output file $CS_SPANS"
-  cs_log "agent stopped; $(wc -l <"$CS_SPANS") span line(s); counters: $(grep -iE 'drop|lost|unlinked|counter' "$CS_TMP/agent.log" | tr '\n' ' ' | cut -c1-400)"
+  cs_log "agent stopped; $(wc -l <"$CS_SPANS") span line(s); counters: $(grep -iE 'drop|lost|unlinked|counter' "$CS_AGENT_LOG" | tr '\n' ' ' | cut -c1-400)"
 }
 
 # cs_check ARGS...: runs check_chains.py on the agent's spans; fails the test when it does.
