@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds everything with tests, and runs the whole suite with ctest: unit,
+# fuzz (deterministic driver over the corpus) and integration (root: real BPF, real servers).
+# Exit status is non-zero when any test fails or when no test ran at all.
+# Env: BUILD_DIR (default <repo>/build), CTEST_ARGS (extra ctest options, e.g. "-L unit").
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$REPO/build}"
+export BUILD_DIR
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: run as root (installs packages; the integration tests load BPF programs)" >&2
+  exit 1
+fi
+
+bash "$REPO/scripts/install-deps.sh"
+bash "$REPO/scripts/build.sh"
+
+LOG="$BUILD_DIR/ctest-output.log"
+rc=0
+# shellcheck disable=SC2086 # CTEST_ARGS is a list of options on purpose
+(cd "$BUILD_DIR" && ctest --output-on-failure --no-tests=error -j "$(nproc 2>/dev/null || echo 2)" \
+  --timeout 900 ${CTEST_ARGS:-}) 2>&1 | tee "$LOG" || rc=$?
+ran="$(sed -n 's/.*tests passed, [0-9]* tests failed out of \([0-9]*\).*/\1/p' "$LOG" | tail -n 1)"
+echo "test.sh: ctest summary: $(grep -E 'tests passed' "$LOG" | tail -n 1)"
+if [ -z "$ran" ] || [ "$ran" -eq 0 ]; then
+  echo "test.sh: FAIL: no tests ran" >&2
+  exit 1
+fi
+if [ "$rc" -ne 0 ]; then
+  echo "test.sh: FAIL: ctest exited with status $rc (failed tests are listed above)" >&2
+  exit "$rc"
+fi
+echo "test.sh: all $ran tests passed"
