@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Task filters, fd -> TCP socket resolution, socket tuples and event headers. */
+#ifndef CS_SOCK_H
+#define CS_SOCK_H
+
+#include "cs_maps.h"
+
+/* Agent, compat tasks and the pid/comm allow-lists. Cheap checks first. */
+static __always_inline bool cs_task_wanted(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (tgid == cs_self_tgid)
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	{
+		struct task_struct *task = bpf_get_current_task_btf();
+		if (task->thread_info.status & CS_TS_COMPAT)
+			return false; /* 32-bit syscall numbers: not the table the loader filled */
+	}
+#endif
+	if (cs_filter_pids && !bpf_map_lookup_elem(&cs_pid_filter, &tgid))
+		return false;
+	if (cs_filter_comms) {
+		struct cs_comm_key key = {};
+		bpf_get_current_comm(key.comm, sizeof(key.comm));
+		if (!bpf_map_lookup_elem(&cs_comm_filter, &key))
+			return false;
+	}
+	return true;
+}
+
+/* The struct sock behind fd if it is an IPv4/IPv6 TCP stream socket, else NULL. */
+static __always_inline struct sock *cs_fd_to_tcp_sock(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	umode_t mode;
+	__u16 family, proto;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return NULL;
+	if ((__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & CS_S_IFMT) != CS_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
+		return NULL;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != CS_AF_INET && family != CS_AF_INET6)
+		return NULL;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+static __always_inline bool cs_port_wanted(struct sock *sk)
+{
+	__u16 local, remote;
+
+	if (!cs_filter_ports)
+		return true;
+	local = BPF_CORE_READ(sk, __sk_common.skc_num);
+	remote = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return bpf_map_lookup_elem(&cs_port_filter, &local) || bpf_map_lookup_elem(&cs_port_filter, &remote);
+}
+
+static __always_inline bool cs_is_v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
+}
+
+/* Local/remote address of sk. v4-mapped IPv6 (dual-stack sockets talking IPv4) is reported as AF_INET,
+ * so both ends of one connection carry the same family. */
+static __always_inline void cs_read_tuple(struct sock *sk, struct cs_tuple *t)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(t, 0, sizeof(*t));
+	t->local.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->remote.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == CS_AF_INET) {
+		t->local.family = CS_AF_INET;
+		t->remote.family = CS_AF_INET;
+		bpf_core_read(t->local.addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(t->remote.addr, 4, &sk->__sk_common.skc_daddr);
+		return;
+	}
+	bpf_core_read(t->local.addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	bpf_core_read(t->remote.addr, 16, &sk->__sk_common.skc_v6_daddr);
+	if (cs_is_v4_mapped(t->remote.addr)) {
+		t->local.family = CS_AF_INET;
+		t->remote.family = CS_AF_INET;
+		__builtin_memcpy(t->local.addr, t->local.addr + 12, 4);
+		__builtin_memcpy(t->remote.addr, t->remote.addr + 12, 4);
+		__builtin_memset(t->local.addr + 4, 0, 12);
+		__builtin_memset(t->remote.addr + 4, 0, 12);
+		return;
+	}
+	t->local.family = CS_AF_INET6;
+	t->remote.family = CS_AF_INET6;
+}
+
+static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type, __u32 size, __u64 pid_tgid,
+					   __u64 ts)
+{
+	h->type = type;
+	h->size = size;
+	h->ts_ns = ts;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Remember that this thread group produced events, so its exit is reported. */
+static __always_inline void cs_mark_traced(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+	__u8 one = 1;
+
+	if (!bpf_map_lookup_elem(&cs_traced, &tgid))
+		bpf_map_update_elem(&cs_traced, &tgid, &one, BPF_ANY);
+}
+
+static __always_inline __u8 cs_role_of(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u8 *role = bpf_map_lookup_elem(&cs_roles, &key);
+	return role ? *role : CS_ROLE_UNKNOWN;
+}
+
+#endif /* CS_SOCK_H */

@@ -1,0 +1,204 @@
+#include "capture/bpf_capture.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "callscope.skel.h"
+#include "capture/preflight.h"
+#include "capture/syscall_handlers.h"
+
+namespace cs {
+namespace {
+
+constexpr size_t kMaxPidFilter = 1024;   // CS_MAX_PID_FILTER in bpf/cs_maps.h
+constexpr size_t kMaxPortFilter = 1024;  // CS_MAX_PORT_FILTER in bpf/cs_maps.h
+
+std::string errno_text(int err) {
+  err = err < 0 ? -err : err;
+  return std::string(strerror(err)) + " (errno " + std::to_string(err) + ")";
+}
+
+std::string check_options(const CaptureOptions& o) {
+  if (auto e = check_payload_bytes(o.payload_bytes); !e.empty()) return e;
+  if (auto e = check_ringbuf_bytes(o.ringbuf_bytes); !e.empty()) return e;
+  if (o.pids.size() > kMaxPidFilter) return "too many pids in the filter (max " + std::to_string(kMaxPidFilter) + ")";
+  if (o.ports.size() > kMaxPortFilter)
+    return "too many ports in the filter (max " + std::to_string(kMaxPortFilter) + ")";
+  if (o.comms.size() > CS_MAX_FILTER) return "too many process names in the filter (max " + std::to_string(CS_MAX_FILTER) + ")";
+  for (const auto& c : o.comms)
+    if (c.empty()) return "empty process name in the comm filter";
+  return {};
+}
+
+// Writes one key -> 1 entry. Returns empty string or an error message.
+std::string put_filter(bpf_map* map, const void* key, size_t key_size, const char* what) {
+  uint8_t one = 1;
+  if (int err = bpf_map__update_elem(map, key, key_size, &one, sizeof one, BPF_ANY); err != 0)
+    return std::string("cannot fill the ") + what + " filter map: " + errno_text(err);
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::string& error) {
+  error.clear();
+  if (error = check_options(opts); !error.empty()) return nullptr;
+  if (error = check_bpf_privileges(); !error.empty()) return nullptr;
+  if (error = check_kernel_btf(); !error.empty()) return nullptr;
+  setup_libbpf();
+
+  std::unique_ptr<BpfCapture> cap(new BpfCapture());
+  cap->skel_ = callscope_bpf__open();
+  if (!cap->skel_) {
+    error = "cannot open the embedded BPF object: " + errno_text(errno);
+    return nullptr;
+  }
+  callscope_bpf* s = cap->skel_;
+
+  s->rodata->cs_self_tgid = static_cast<uint32_t>(getpid());
+  s->rodata->cs_payload_cap = opts.payload_bytes;
+  s->rodata->cs_filter_pids = !opts.pids.empty();
+  s->rodata->cs_filter_ports = !opts.ports.empty();
+  s->rodata->cs_filter_comms = !opts.comms.empty();
+  if (int err = bpf_map__set_max_entries(s->maps.cs_events, opts.ringbuf_bytes); err != 0) {
+    error = "cannot set the ring buffer size: " + errno_text(err);
+    return nullptr;
+  }
+
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) {
+    error = "cannot read the number of possible CPUs (/sys/devices/system/cpu/possible): " + errno_text(ncpu);
+    return nullptr;
+  }
+  if (int err = bpf_map__set_max_entries(s->maps.cs_scratch, static_cast<uint32_t>(ncpu)); err != 0) {
+    error = "cannot size the per-CPU scratch map: " + errno_text(err);
+    return nullptr;
+  }
+
+  if (int err = callscope_bpf__load(s); err != 0) {
+    error = "loading the BPF programs into the kernel failed: " + errno_text(err) +
+            ". The libbpf/verifier messages logged above say which program and why; callscope needs "
+            "Linux 5.11+ with BTF, tp_btf tracepoints, BPF ring buffers and tail calls";
+    return nullptr;
+  }
+
+  // Tail-call tables: syscall number -> handler program.
+  const int enter_table = bpf_map__fd(s->maps.cs_enter_progs);
+  const int exit_table = bpf_map__fd(s->maps.cs_exit_progs);
+  for (const SyscallHandler& h : syscall_handlers()) {
+    const std::pair<const char*, int> slots[] = {{h.enter_prog, enter_table}, {h.exit_prog, exit_table}};
+    for (auto [prog_name, table] : slots) {
+      if (!prog_name) continue;
+      bpf_program* prog = bpf_object__find_program_by_name(s->obj, prog_name);
+      if (!prog) {
+        error = std::string("internal error: BPF program ") + prog_name + " missing from the object";
+        return nullptr;
+      }
+      uint32_t key = static_cast<uint32_t>(h.nr);
+      int fd = bpf_program__fd(prog);
+      if (bpf_map_update_elem(table, &key, &fd, BPF_ANY) != 0) {
+        error = std::string("cannot install ") + prog_name + " for syscall " + h.name + ": " + errno_text(errno) +
+                " (the kernel refused the tail call; program type or attach point mismatch)";
+        return nullptr;
+      }
+      cap->attached_.push_back(std::string(prog_name) + " (tail call, " + (table == enter_table ? "enter " : "exit ") +
+                               h.name + ")");
+    }
+  }
+
+  // Filters, before anything is attached.
+  for (uint32_t pid : opts.pids)
+    if (error = put_filter(s->maps.cs_pid_filter, &pid, sizeof pid, "pid"); !error.empty()) return nullptr;
+  for (uint16_t port : opts.ports)
+    if (error = put_filter(s->maps.cs_port_filter, &port, sizeof port, "port"); !error.empty()) return nullptr;
+  for (const std::string& comm : opts.comms) {
+    char key[CS_COMM_LEN] = {};
+    std::memcpy(key, comm.data(), std::min(comm.size(), sizeof key - 1));
+    if (error = put_filter(s->maps.cs_comm_filter, key, sizeof key, "comm"); !error.empty()) return nullptr;
+  }
+
+  struct Attach {
+    bpf_program* prog;
+    bpf_link** link;
+    const char* what;
+  };
+  const Attach attaches[] = {
+      {s->progs.cs_sys_enter, &s->links.cs_sys_enter, "tp_btf/sys_enter"},
+      {s->progs.cs_sys_exit, &s->links.cs_sys_exit, "tp_btf/sys_exit"},
+      {s->progs.cs_proc_exit, &s->links.cs_proc_exit, "tp_btf/sched_process_exit"},
+  };
+  for (const Attach& a : attaches) {
+    *a.link = bpf_program__attach(a.prog);
+    if (!*a.link) {
+      error = std::string("cannot attach ") + bpf_program__name(a.prog) + " to " + a.what + ": " + errno_text(errno) +
+              " (the kernel needs BTF-typed tracepoints, CONFIG_DEBUG_INFO_BTF=y, 5.5+)";
+      return nullptr;
+    }
+    cap->attached_.insert(cap->attached_.begin(), std::string(bpf_program__name(a.prog)) + " (" + a.what + ")");
+  }
+
+  cap->ring_ = ring_buffer__new(bpf_map__fd(s->maps.cs_events), &BpfCapture::on_record, cap.get(), nullptr);
+  if (!cap->ring_) {
+    error = "cannot map the BPF ring buffer: " + errno_text(errno);
+    return nullptr;
+  }
+  spdlog::debug("BPF capture attached: payload {} bytes, ring buffer {} bytes, {} pid / {} port / {} comm filters",
+                opts.payload_bytes, opts.ringbuf_bytes, opts.pids.size(), opts.ports.size(), opts.comms.size());
+  return cap;
+}
+
+BpfCapture::~BpfCapture() {
+  if (ring_) ring_buffer__free(ring_);
+  if (skel_) callscope_bpf__destroy(skel_);  // destroys the links: detaches everything
+}
+
+int BpfCapture::on_record(void* self, void* data, size_t size) {
+  auto* cap = static_cast<BpfCapture*>(self);
+  if (cap->cb_) (*cap->cb_)(data, size);
+  return 0;
+}
+
+int BpfCapture::poll(int timeout_ms, const std::function<void(const void*, size_t)>& cb) {
+  cb_ = &cb;
+  int n = ring_buffer__poll(ring_, timeout_ms);
+  cb_ = nullptr;
+  return n;
+}
+
+KernelStats BpfCapture::stats() const {
+  KernelStats out;
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return out;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
+  uint64_t totals[CS_STAT_MAX] = {};
+  for (uint32_t key = 0; key < CS_STAT_MAX; ++key) {
+    if (bpf_map__lookup_elem(skel_->maps.cs_stats, &key, sizeof key, per_cpu.data(),
+                             per_cpu.size() * sizeof(uint64_t), 0) != 0)
+      continue;
+    for (uint64_t v : per_cpu) totals[key] += v;
+  }
+  out.events = totals[CS_STAT_EVENTS];
+  out.ringbuf_drops = totals[CS_STAT_RINGBUF_DROPS];
+  out.truncated = totals[CS_STAT_TRUNCATED];
+  out.truncated_bytes = totals[CS_STAT_TRUNCATED_BYTES];
+  out.read_errors = totals[CS_STAT_READ_ERRORS];
+  return out;
+}
+
+std::vector<std::string> BpfCapture::attached_programs() const { return attached_; }
+
+int64_t mono_to_unix_offset_ns() {
+  timespec mono{}, real{};
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  return (static_cast<int64_t>(real.tv_sec) - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+}
+
+}  // namespace cs

@@ -1,0 +1,30 @@
+#include "capture/syscall_handlers.h"
+
+#include <sys/syscall.h>
+
+namespace cs {
+
+std::span<const SyscallHandler> syscall_handlers() {
+  static constexpr SyscallHandler kHandlers[] = {
+      {SYS_read, "read", "cs_enter_read", "cs_exit_data"},
+      {SYS_write, "write", "cs_enter_write", "cs_exit_data"},
+      {SYS_readv, "readv", "cs_enter_readv", "cs_exit_data"},
+      {SYS_writev, "writev", "cs_enter_writev", "cs_exit_data"},
+      {SYS_sendto, "sendto", "cs_enter_sendto", "cs_exit_data"},
+      {SYS_recvfrom, "recvfrom", "cs_enter_recvfrom", "cs_exit_data"},
+      {SYS_sendmsg, "sendmsg", "cs_enter_sendmsg", "cs_exit_data"},
+      {SYS_recvmsg, "recvmsg", "cs_enter_recvmsg", "cs_exit_data"},
+      {SYS_sendmmsg, "sendmmsg", "cs_enter_sendmmsg", "cs_exit_data"},
+      {SYS_recvmmsg, "recvmmsg", "cs_enter_recvmmsg", "cs_exit_data"},
+      {SYS_sendfile, "sendfile", "cs_enter_sendfile", "cs_exit_data"},
+      {SYS_connect, "connect", "cs_enter_connect", "cs_exit_connect"},
+#ifdef SYS_accept
+      {SYS_accept, "accept", nullptr, "cs_exit_accept"},
+#endif
+      {SYS_accept4, "accept4", nullptr, "cs_exit_accept4"},
+      {SYS_close, "close", "cs_enter_close", nullptr},
+  };
+  return kHandlers;
+}
+
+}  // namespace cs
