@@ -1,0 +1,228 @@
+#include "cli/commands.h"
+
+#include <signal.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <spdlog/spdlog.h>
+
+#include "capture/bpf_capture.h"
+#include "cli/span_output.h"
+#include "cli/stats_report.h"
+#include "pipeline/pipeline.h"
+#include "record/capture_file.h"
+
+namespace cs {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true); }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+uint64_t mono_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + ts.tv_nsec;
+}
+
+PipelineConfig pipeline_config(const Options& o, int64_t mono_to_unix) {
+  PipelineConfig c;
+  c.id_seed = o.seed;
+  c.mono_to_unix_ns = mono_to_unix;
+  c.max_connections = o.max_connections;
+  c.max_pending_spans = o.max_pending_spans;
+  return c;
+}
+
+CaptureOptions capture_options(const Options& o) {
+  CaptureOptions c;
+  c.pids = o.pids;
+  c.ports = o.ports;
+  c.comms = o.comms;
+  c.payload_bytes = o.payload_bytes;
+  c.ringbuf_bytes = o.ringbuf_mb << 20;
+  return c;
+}
+
+std::unique_ptr<BpfCapture> open_capture(const Options& o) {
+  std::string error;
+  auto cap = BpfCapture::open(capture_options(o), error);
+  if (!cap) {
+    spdlog::error("{}", error);
+    return nullptr;
+  }
+  std::string progs;
+  for (const auto& p : cap->attached_programs()) progs += (progs.empty() ? "" : ",") + p;
+  spdlog::info("attached BPF programs: {}", progs);
+  return cap;
+}
+
+// Polls the ring buffer until stopped (signal or --duration), giving each record to `on_record` and
+// calling `on_idle(now)` at least every 100 ms. Logs kernel losses as they happen.
+int poll_loop(const Options& o, BpfCapture& cap, const std::function<void(const void*, size_t)>& on_record,
+              const std::function<void(uint64_t)>& on_idle, const std::function<void()>& on_stats) {
+  const uint64_t start = mono_now_ns();
+  const uint64_t deadline = o.duration_s > 0 ? start + static_cast<uint64_t>(o.duration_s * 1e9) : 0;
+  const uint64_t stats_every = static_cast<uint64_t>(o.stats_interval_s * 1e9);
+  uint64_t next_stats = stats_every ? start + stats_every : 0;
+  uint64_t drops_reported = 0;
+  int rc = 0;
+  while (!g_stop.load()) {
+    int n = cap.poll(100, on_record);
+    if (n < 0 && n != -EINTR) {
+      spdlog::error("reading the BPF ring buffer failed: {}", std::strerror(-n));
+      rc = 1;
+      break;
+    }
+    uint64_t now = mono_now_ns();
+    on_idle(now);
+    KernelStats k = cap.stats();
+    if (k.ringbuf_drops > drops_reported) {
+      spdlog::warn("kernel ring buffer full: {} events lost so far (raise --ringbuf-mb, narrow the filters)",
+                   k.ringbuf_drops);
+      drops_reported = k.ringbuf_drops;
+    }
+    if (next_stats && now >= next_stats) {
+      on_stats();
+      next_stats = now + stats_every;
+    }
+    if (deadline && now >= deadline) break;
+  }
+  cap.poll(0, on_record);  // drain what is already in the ring buffer
+  return rc;
+}
+
+}  // namespace
+
+int run_live(const Options& o) {
+  std::string error;
+  auto out = open_span_output(o, error);
+  if (!out) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  auto cap = open_capture(o);
+  if (!cap) return 1;
+  install_signal_handlers();
+  Pipeline pipeline(pipeline_config(o, mono_to_unix_offset_ns()), *out->sink);
+  spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
+  int rc = poll_loop(
+      o, *cap, [&](const void* d, size_t s) { pipeline.on_record(d, s); },
+      [&](uint64_t now) { pipeline.tick(now); },
+      [&] {
+        spdlog::info("{}", format_kernel_stats(cap->stats()));
+        spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
+      });
+  pipeline.flush();
+  KernelStats k = cap->stats();
+  cap.reset();  // detach before the report
+  spdlog::info("stopped; {}", format_kernel_stats(k));
+  spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
+  if (k.ringbuf_drops > 0)
+    spdlog::warn("{} kernel events were lost (ring buffer full); affected spans are missing or incomplete",
+                 k.ringbuf_drops);
+  return rc;
+}
+
+int run_record(const Options& o) {
+  CaptureWriter writer;
+  std::string error = writer.open(o.output);
+  if (!error.empty()) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  auto cap = open_capture(o);
+  if (!cap) return 1;
+  CaptureHeader header = capture_header_now(o.payload_bytes, CALLSCOPE_VERSION);
+  error = writer.write_header(header);
+  if (!error.empty()) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  install_signal_handlers();
+  spdlog::info("callscope ready: recording to {}", o.output);
+  uint64_t last_flush = mono_now_ns();
+  int rc = poll_loop(
+      o, *cap, [&](const void* d, size_t s) { writer.append(d, s); },
+      [&](uint64_t now) {
+        if (now - last_flush >= 1'000'000'000ULL) {
+          writer.flush();
+          last_flush = now;
+        }
+      },
+      [&] { spdlog::info("recorded {} records, {} bytes; {}", writer.records(), writer.bytes(),
+                         format_kernel_stats(cap->stats())); });
+  KernelStats k = cap->stats();
+  cap.reset();
+  CaptureTrailer trailer;
+  trailer.counters[CS_STAT_EVENTS] = k.events;
+  trailer.counters[CS_STAT_RINGBUF_DROPS] = k.ringbuf_drops;
+  trailer.counters[CS_STAT_TRUNCATED] = k.truncated;
+  trailer.counters[CS_STAT_TRUNCATED_BYTES] = k.truncated_bytes;
+  trailer.counters[CS_STAT_READ_ERRORS] = k.read_errors;
+  error = writer.finish(trailer);
+  if (!error.empty()) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  spdlog::info("stopped; wrote {} records ({} bytes) to {}; {}", writer.records(), writer.bytes(), o.output,
+               format_kernel_stats(k));
+  if (writer.rejected() > 0) spdlog::warn("{} malformed records were not written", writer.rejected());
+  return rc;
+}
+
+int run_replay(const Options& o) {
+  CaptureReader reader;
+  std::string error;
+  if (!reader.open(o.input, error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  const CaptureHeader& h = reader.header();
+  spdlog::info("replaying {}: recorded on kernel {} by callscope {}, payload {} bytes", o.input,
+               h.kernel_release, h.agent_version, h.payload_cap);
+  auto out = open_span_output(o, error);
+  if (!out) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  Pipeline pipeline(pipeline_config(o, h.mono_to_unix_ns), *out->sink);
+  CaptureRecord rec;
+  while (reader.next(rec)) pipeline.on_record(rec.data, rec.size);
+  pipeline.flush();
+  int rc = 0;
+  if (!reader.error().empty()) {
+    spdlog::error("{} (the {} records before it were replayed)", reader.error(), reader.records_read());
+    rc = 1;
+  }
+  if (reader.has_trailer()) {
+    const CaptureTrailer& t = reader.trailer();
+    KernelStats k;
+    k.events = t.counters[CS_STAT_EVENTS];
+    k.ringbuf_drops = t.counters[CS_STAT_RINGBUF_DROPS];
+    k.truncated = t.counters[CS_STAT_TRUNCATED];
+    k.truncated_bytes = t.counters[CS_STAT_TRUNCATED_BYTES];
+    k.read_errors = t.counters[CS_STAT_READ_ERRORS];
+    spdlog::info("at record time, {}", format_kernel_stats(k));
+    if (k.ringbuf_drops > 0) spdlog::warn("{} events were lost while recording", k.ringbuf_drops);
+  } else if (reader.error().empty()) {
+    spdlog::warn("capture has no trailer: the recorder did not stop cleanly; kernel loss counts unknown");
+  }
+  spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
+  return rc;
+}
+
+}  // namespace cs

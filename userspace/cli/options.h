@@ -1,0 +1,33 @@
+// Command line of the `callscope` binary (Boost.Program_options).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cs {
+
+struct Options {
+  enum class Mode { Live, Record, Replay } mode = Mode::Live;
+  std::vector<uint32_t> pids;
+  std::vector<uint16_t> ports;
+  std::vector<std::string> comms;
+  double duration_s = 0;           // 0: until SIGINT/SIGTERM
+  std::string format;              // "tree" | "json"; empty: tree on a terminal, json otherwise
+  std::string output;              // file for spans (live/replay) or the capture (record); empty: stdout
+  std::string input;               // replay: capture file
+  uint32_t payload_bytes = 0;      // set from CS_DEFAULT_PAYLOAD by the parser
+  uint32_t ringbuf_mb = 8;
+  uint64_t seed = 0;
+  std::string log_level = "info";
+  double stats_interval_s = 10;
+  size_t max_connections = 65536;
+  size_t max_pending_spans = 200000;
+  bool color = true;
+};
+
+// Parses argv. Returns 0 to go on, or an exit code (0 after --help/--version, 2 on a usage error, with
+// the message already printed).
+int parse_options(int argc, char** argv, Options& out, bool& exit_now);
+
+}  // namespace cs

@@ -1,0 +1,37 @@
+#include "cli/span_output.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sinks/json_sink.h"
+#include "sinks/tree_sink.h"
+
+namespace cs {
+
+SpanOutput::~SpanOutput() {
+  sink.reset();
+  if (owns_file && file != nullptr) std::fclose(file);
+}
+
+std::unique_ptr<SpanOutput> open_span_output(const Options& o, std::string& error) {
+  auto out = std::make_unique<SpanOutput>();
+  if (o.output.empty()) {
+    out->file = stdout;
+  } else {
+    out->file = std::fopen(o.output.c_str(), "w");
+    if (out->file == nullptr) {
+      error = "cannot write spans to " + o.output + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    out->owns_file = true;
+  }
+  if (o.format == "json")
+    out->sink = std::make_unique<JsonSink>(out->file);
+  else
+    out->sink = std::make_unique<TreeSink>(out->file, o.color && o.output.empty() && isatty(fileno(out->file)));
+  return out;
+}
+
+}  // namespace cs

@@ -1,0 +1,352 @@
+#include "correlate/correlator.h"
+
+#include <algorithm>
+
+namespace cs {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool parse_hex(std::string_view s, uint8_t* out) {
+  for (size_t i = 0; i + 1 < s.size(); i += 2) {
+    int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<TraceParent> parse_traceparent(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  // version "-" trace-id "-" parent-id "-" flags; future versions may append "-..." fields.
+  if (v.size() < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return std::nullopt;
+  if (v.size() > 55 && v[55] != '-') return std::nullopt;
+  uint8_t version;
+  if (!parse_hex(v.substr(0, 2), &version) || version == 0xff) return std::nullopt;
+  if (version == 0 && v.size() != 55) return std::nullopt;
+  TraceParent tp;
+  uint8_t parent[8], flags;
+  if (!parse_hex(v.substr(3, 32), tp.trace_id.bytes) || !parse_hex(v.substr(36, 16), parent) ||
+      !parse_hex(v.substr(53, 2), &flags))
+    return std::nullopt;
+  for (uint8_t b : parent) tp.parent_span_id = tp.parent_span_id << 8 | b;
+  if (!tp.trace_id.valid() || tp.parent_span_id == 0) return std::nullopt;
+  return tp;
+}
+
+Correlator::Correlator(const PipelineConfig& config, SpanSink& sink, PipelineStats& stats)
+    : config_(config), sink_(sink), stats_(stats), ids_(config.id_seed) {}
+
+Correlator::Node* Correlator::node(uint64_t id) {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::optional<uint64_t> Correlator::serving_parent(ThreadKey thread) const {
+  auto it = serving_.find(thread);
+  if (it == serving_.end() || it->second.empty()) return std::nullopt;
+  // The most recently read request tells which connection the thread is handling; on that connection
+  // the oldest unanswered request is the one being worked on (HTTP/1 answers in order).
+  uint64_t conn = it->second.back().conn_gen;
+  for (const Serving& s : it->second)
+    if (s.conn_gen == conn) return s.span_id;
+  return std::nullopt;
+}
+
+void Correlator::link(Node& child, uint64_t parent_id) {
+  Node* parent = node(parent_id);
+  if (parent == nullptr) {
+    child.state = ParentState::Root;
+    return;
+  }
+  child.state = ParentState::Local;
+  child.parent = parent_id;
+  parent->children.push_back(child.id);
+}
+
+void Correlator::drop_oldest_if_full() {
+  while (nodes_.size() >= config_.max_pending_spans && !creation_order_.empty()) {
+    uint64_t id = creation_order_.front();
+    creation_order_.pop_front();
+    Node* n = node(id);
+    if (n == nullptr) continue;
+    if (n->waiting_flow) server_waiting_.erase(*n->waiting_flow);
+    forget_serving(id);
+    nodes_.erase(id);
+    ++stats_.spans_dropped;
+  }
+  if (creation_order_.size() > 2 * nodes_.size() + 4096) {
+    std::deque<uint64_t> live;
+    for (uint64_t id : creation_order_)
+      if (nodes_.count(id)) live.push_back(id);
+    creation_order_.swap(live);
+  }
+}
+
+uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const FlowKey& flow, bool flow_valid,
+                                    std::optional<TraceParent> traceparent, uint64_t now_ns) {
+  drop_oldest_if_full();
+  uint64_t id = ids_.next_span_id();
+  Node& n = nodes_[id];
+  n.id = id;
+  n.kind = SpanKind::Server;
+  n.thread = thread;
+  n.created_ns = now_ns;
+  n.traceparent = traceparent;
+  creation_order_.push_back(id);
+  serving_[thread].push_back(Serving{id, conn_gen});
+
+  if (flow_valid) {
+    auto it = client_by_flow_.find(flow);
+    if (it != client_by_flow_.end()) {
+      uint64_t client = it->second;
+      client_by_flow_.erase(it);
+      link(n, client);
+      if (n.state == ParentState::Local) {
+        ++stats_.linked_cross_process;
+        return id;
+      }
+    }
+    if (n.state == ParentState::Unknown) {
+      auto [slot, inserted] = server_waiting_.emplace(flow, id);
+      if (inserted) {
+        n.waiting_flow = flow;
+        server_wait_order_.emplace_back(now_ns, id);
+        return id;
+      }
+    }
+  }
+  // No way to find a traced client for it: settle now.
+  if (n.state == ParentState::Unknown || n.state == ParentState::Root) {
+    if (n.traceparent) {
+      n.state = ParentState::Remote;
+      n.parent = n.traceparent->parent_span_id;
+      ++stats_.linked_traceparent;
+    } else {
+      n.state = ParentState::Root;
+      ++stats_.unlinked_server;
+    }
+  }
+  return id;
+}
+
+void Correlator::forget_serving(uint64_t span_id) {
+  Node* n = node(span_id);
+  if (n == nullptr || n->kind != SpanKind::Server) return;
+  auto it = serving_.find(n->thread);
+  if (it == serving_.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove_if(v.begin(), v.end(), [span_id](const Serving& s) { return s.span_id == span_id; }),
+          v.end());
+  if (v.empty()) serving_.erase(it);
+}
+
+void Correlator::server_responding(uint64_t id) { forget_serving(id); }
+
+void Correlator::client_connected(ThreadKey thread, uint64_t conn_gen) {
+  if (auto parent = serving_parent(thread)) connect_hint_[conn_gen] = *parent;
+}
+
+uint64_t Correlator::client_request(ThreadKey thread, uint64_t conn_gen, bool first_on_conn, const FlowKey& flow,
+                                    bool flow_valid, uint64_t now_ns) {
+  drop_oldest_if_full();
+  uint64_t id = ids_.next_span_id();
+  Node& n = nodes_[id];
+  n.id = id;
+  n.kind = SpanKind::Client;
+  n.thread = thread;
+  n.created_ns = now_ns;
+  creation_order_.push_back(id);
+
+  std::optional<uint64_t> parent;
+  auto hint = connect_hint_.find(conn_gen);
+  if (hint != connect_hint_.end()) {
+    if (first_on_conn && nodes_.count(hint->second)) parent = hint->second;
+    connect_hint_.erase(hint);
+  }
+  if (!parent) parent = serving_parent(thread);
+  if (parent) {
+    link(n, *parent);
+    if (n.state == ParentState::Local) ++stats_.linked_in_process;
+  }
+  if (n.state != ParentState::Local) {
+    n.state = ParentState::Root;
+    ++stats_.unlinked_client;
+  }
+
+  if (flow_valid) {
+    auto it = server_waiting_.find(flow);
+    if (it != server_waiting_.end()) {
+      Node* server = node(it->second);
+      server_waiting_.erase(it);
+      if (server != nullptr && server->state == ParentState::Unknown) {
+        server->waiting_flow.reset();
+        link(*server, id);
+        ++stats_.linked_cross_process;
+      }
+    } else {
+      client_by_flow_[flow] = id;
+      client_flow_expiry_.push_back(FlowExpiry{now_ns, flow, id});
+    }
+  }
+  return id;
+}
+
+void Correlator::span_finished(uint64_t id, Span&& span) {
+  Node* n = node(id);
+  if (n == nullptr) return;  // dropped at the memory bound (counted then)
+  forget_serving(id);
+  n->span = std::move(span);
+  n->finished = true;
+  n->end_ns = n->span.end_unix_ns;  // still monotonic here
+  emit_candidates_.push_back(id);
+}
+
+void Correlator::connection_closed(uint64_t conn_gen) { connect_hint_.erase(conn_gen); }
+
+void Correlator::process_exited(uint32_t pid) {
+  for (auto it = serving_.begin(); it != serving_.end();) {
+    if (it->first.pid == pid)
+      it = serving_.erase(it);
+    else
+      ++it;
+  }
+}
+
+void Correlator::settle_unmatched_servers(uint64_t now_ns, bool all) {
+  while (!server_wait_order_.empty()) {
+    auto [created, id] = server_wait_order_.front();
+    if (!all && created + config_.link_window_ns > now_ns) break;
+    server_wait_order_.pop_front();
+    Node* n = node(id);
+    if (n == nullptr || n->state != ParentState::Unknown) continue;
+    if (n->waiting_flow) {
+      server_waiting_.erase(*n->waiting_flow);
+      n->waiting_flow.reset();
+    }
+    if (n->traceparent) {
+      n->state = ParentState::Remote;
+      n->parent = n->traceparent->parent_span_id;
+      ++stats_.linked_traceparent;
+    } else {
+      n->state = ParentState::Root;
+      ++stats_.unlinked_server;
+    }
+  }
+  while (!client_flow_expiry_.empty()) {
+    const FlowExpiry& e = client_flow_expiry_.front();
+    if (!all && e.created_ns + config_.link_window_ns > now_ns) break;
+    auto it = client_by_flow_.find(e.key);
+    if (it != client_by_flow_.end() && it->second == e.id) client_by_flow_.erase(it);
+    client_flow_expiry_.pop_front();
+  }
+}
+
+void Correlator::emit_tree(uint64_t root_id) {
+  Node* root = node(root_id);
+  if (root == nullptr) return;
+  if (!root->trace_known) {
+    if (root->state == ParentState::Remote && root->traceparent)
+      root->trace_id = root->traceparent->trace_id;
+    else
+      root->trace_id = ids_.trace_id_for(root->id);
+    root->trace_known = true;
+  }
+  batch_.clear();
+  std::vector<uint64_t> stack{root_id}, done;
+  while (!stack.empty()) {
+    uint64_t id = stack.back();
+    stack.pop_back();
+    Node* n = node(id);
+    if (n == nullptr) continue;
+    if (id != root_id) {
+      n->trace_id = root->trace_id;
+      n->trace_known = true;
+    }
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(*it);
+    if (!n->finished) continue;  // emitted later on its own, with the trace id it now has
+    Span& s = n->span;
+    s.trace_id = n->trace_id;
+    s.span_id = n->id;
+    s.parent_span_id = 0;
+    s.remote_parent = false;
+    if (n->state == ParentState::Local) {
+      s.parent_span_id = n->parent;
+    } else if (n->state == ParentState::Remote) {
+      s.parent_span_id = n->parent;
+      s.remote_parent = true;
+    }
+    s.start_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.start_unix_ns) + config_.mono_to_unix_ns);
+    s.end_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.end_unix_ns) + config_.mono_to_unix_ns);
+    ++stats_.spans;
+    if (s.kind == SpanKind::Server)
+      ++stats_.spans_server;
+    else
+      ++stats_.spans_client;
+    batch_.push_back(std::move(s));
+    done.push_back(id);
+  }
+  for (uint64_t id : done) nodes_.erase(id);
+  if (!batch_.empty()) sink_.emit(batch_);
+}
+
+void Correlator::emit_due(uint64_t now_ns, bool all) {
+  std::vector<uint64_t> deferred;
+  while (!emit_candidates_.empty()) {
+    uint64_t id = emit_candidates_.front();
+    Node* n = node(id);
+    if (n == nullptr) {
+      emit_candidates_.pop_front();
+      continue;
+    }
+    if (!all && n->end_ns + config_.trace_linger_ns > now_ns) break;
+    emit_candidates_.pop_front();
+    switch (n->state) {
+      case ParentState::Unknown:
+        deferred.push_back(id);  // still waiting for its client; settles after link_window_ns
+        break;
+      case ParentState::Local:
+        if (nodes_.count(n->parent)) break;  // goes out with its parent's tree
+        if (!n->trace_known) {
+          n->state = ParentState::Root;  // parent dropped at the memory bound
+          ++stats_.unlinked_server;
+        }
+        emit_tree(id);
+        break;
+      case ParentState::Root:
+      case ParentState::Remote:
+        emit_tree(id);
+        break;
+    }
+  }
+  for (auto it = deferred.rbegin(); it != deferred.rend(); ++it) emit_candidates_.push_front(*it);
+}
+
+void Correlator::advance(uint64_t now_ns) {
+  settle_unmatched_servers(now_ns, false);
+  emit_due(now_ns, false);
+}
+
+void Correlator::flush() {
+  settle_unmatched_servers(0, true);
+  emit_due(0, true);
+  // Whatever is left never finished (should not happen after connections were closed): drop, counted.
+  stats_.spans_dropped += nodes_.size();
+  nodes_.clear();
+  serving_.clear();
+  connect_hint_.clear();
+  client_by_flow_.clear();
+  server_waiting_.clear();
+  sink_.flush();
+}
+
+}  // namespace cs

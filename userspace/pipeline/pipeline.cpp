@@ -1,0 +1,95 @@
+#include "pipeline/pipeline.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "connections/conn_tracker.h"
+#include "correlate/correlator.h"
+#include "pipeline/record_decoder.h"
+#include "spans/span_builder.h"
+
+namespace cs {
+
+namespace {
+// Settle links and emit traces when event time moved this far since the last time (or on tick()).
+constexpr uint64_t kAdvanceEveryNs = 10'000'000;
+}  // namespace
+
+struct Pipeline::Impl {
+  Impl(const PipelineConfig& c, SpanSink& sink)
+      : config(c), correlator(config, sink, stats), builder(correlator, stats), tracker(config, stats, builder) {}
+
+  PipelineConfig config;
+  PipelineStats stats;
+  Correlator correlator;
+  SpanBuilder builder;
+  ConnTracker tracker;
+  uint64_t now_ns = 0;
+  uint64_t last_advance_ns = 0;
+  std::vector<uint64_t> aligned;  // records that arrive misaligned are copied here first
+
+  void advance_if_due() {
+    if (now_ns >= last_advance_ns + kAdvanceEveryNs) {
+      last_advance_ns = now_ns;
+      correlator.advance(now_ns);
+    }
+  }
+};
+
+Pipeline::Pipeline(const PipelineConfig& config, SpanSink& sink) : impl_(std::make_unique<Impl>(config, sink)) {}
+Pipeline::~Pipeline() = default;
+
+void Pipeline::on_record(const void* data, size_t size) {
+  Impl& m = *impl_;
+  ++m.stats.records;
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
+    m.aligned.resize((size + 7) / 8);
+    std::memcpy(m.aligned.data(), data, size);
+    data = m.aligned.data();
+  }
+  uint32_t type = decode_record_type(data, size);
+  if (type == 0) {
+    ++m.stats.bad_records;
+    return;
+  }
+  const auto* h = static_cast<const cs_event_header*>(data);
+  if (h->ts_ns > m.now_ns) m.now_ns = h->ts_ns;
+  switch (type) {
+    case CS_EV_DATA:
+      m.tracker.on_data(*record_as<cs_data_event>(data));
+      break;
+    case CS_EV_CONN_OPEN:
+      m.tracker.on_open(*record_as<cs_conn_event>(data));
+      break;
+    case CS_EV_CONN_CLOSE:
+      m.tracker.on_close(*record_as<cs_close_event>(data));
+      break;
+    case CS_EV_PROC_EXIT:
+      m.tracker.on_process_exit(h->pid, h->ts_ns);
+      m.correlator.process_exited(h->pid);
+      break;
+  }
+  m.advance_if_due();
+}
+
+void Pipeline::tick(uint64_t now_mono_ns) {
+  Impl& m = *impl_;
+  if (now_mono_ns > m.now_ns) m.now_ns = now_mono_ns;
+  m.last_advance_ns = m.now_ns;
+  m.correlator.advance(m.now_ns);
+}
+
+void Pipeline::flush() {
+  Impl& m = *impl_;
+  m.tracker.close_all(m.now_ns);
+  m.correlator.flush();
+}
+
+PipelineStats Pipeline::stats() const {
+  PipelineStats s = impl_->stats;
+  s.connections_live = impl_->tracker.size();
+  return s;
+}
+
+}  // namespace cs

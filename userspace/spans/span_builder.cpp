@@ -1,0 +1,133 @@
+#include "spans/span_builder.h"
+
+#include <deque>
+
+namespace cs {
+
+namespace {
+
+FlowKey flow_of(const Connection& c, const Message& request) {
+  FlowKey k;
+  k.client = c.is_client() ? c.local : c.remote;
+  k.server = c.is_client() ? c.remote : c.local;
+  k.seq = static_cast<uint32_t>(request.start_pos);  // positions are congruent to TCP seq mod 2^32
+  return k;
+}
+
+// The ExchangeSink of one connection: keeps the span ids of its unanswered requests in order.
+class ConnExchangeSink : public ExchangeSink {
+ public:
+  ConnExchangeSink(Connection& conn, Correlator& correlator, PipelineStats& stats)
+      : conn_(conn), correlator_(correlator), stats_(stats) {}
+
+  // The connection's request direction decides the side (the session's `dir` arguments agree with it).
+  void request_complete(const Message& req, Dir) override {
+    bool server = !conn_.is_client();
+    bool flow_valid = conn_.cursor(conn_.request_dir).seq_valid();
+    uint64_t id;
+    if (server) {
+      std::optional<TraceParent> tp;
+      if (!req.traceparent.empty()) tp = parse_traceparent(req.traceparent);
+      id = correlator_.server_request(ThreadKey{conn_.pid, req.last.tid}, conn_.gen, flow_of(conn_, req),
+                                      flow_valid, tp, req.last.exit_ns);
+    } else {
+      id = correlator_.client_request(ThreadKey{conn_.pid, req.first.tid}, conn_.gen, conn_.requests_seen == 0,
+                                      flow_of(conn_, req), flow_valid, req.last.exit_ns);
+    }
+    ++conn_.requests_seen;
+    pending_.push_back(id);
+  }
+
+  void response_started(const Message&, Dir, const SyscallMeta&) override {
+    if (!conn_.is_client() && !pending_.empty()) correlator_.server_responding(pending_.front());
+  }
+
+  void exchange_complete(Exchange&& ex, Dir) override {
+    if (pending_.empty()) {
+      ++stats_.unmatched_responses;
+      return;
+    }
+    uint64_t id = pending_.front();
+    pending_.pop_front();
+    correlator_.span_finished(id, SpanBuilder::make_span(conn_, ex));
+  }
+
+ private:
+  Connection& conn_;
+  Correlator& correlator_;
+  PipelineStats& stats_;
+  std::deque<uint64_t> pending_;
+};
+
+}  // namespace
+
+SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats) : correlator_(correlator), stats_(stats) {}
+
+std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
+  return std::make_unique<ConnExchangeSink>(conn, correlator_, stats_);
+}
+
+void SpanBuilder::connected(Connection& conn, uint32_t tid) {
+  correlator_.client_connected(ThreadKey{conn.pid, tid}, conn.gen);
+}
+
+void SpanBuilder::closed(Connection& conn) { correlator_.connection_closed(conn.gen); }
+
+Span SpanBuilder::make_span(const Connection& c, const Exchange& ex) {
+  Span s;
+  const Message& req = ex.request;
+  bool client = c.is_client();
+  s.kind = client ? SpanKind::Client : SpanKind::Server;
+  s.name = req.method + " " + (req.path.empty() ? std::string("/") : req.path);
+  s.service = c.comm;
+  s.pid = c.pid;
+  s.tid = client ? req.first.tid : req.last.tid;
+
+  uint64_t start = client ? req.first.enter_ns : req.first.exit_ns;
+  uint64_t end;
+  if (ex.has_response && ex.end == Exchange::End::Complete)
+    end = client ? ex.response.last.exit_ns : ex.response.last.enter_ns;
+  else
+    end = ex.end_ns;
+  if (end < start) end = start;
+  s.start_unix_ns = start;  // monotonic until the correlator converts it
+  s.end_unix_ns = end;
+
+  int status = ex.has_response ? ex.response.status : 0;
+  switch (ex.end) {
+    case Exchange::End::Complete:
+      if (status >= 500 || (client && status >= 400)) {
+        s.error = true;
+        s.status_message = "HTTP " + std::to_string(status);
+      }
+      break;
+    case Exchange::End::ConnectionClosed:
+      s.error = true;
+      s.status_message = ex.has_response ? "connection closed during the response" : "connection closed before the response";
+      break;
+    case Exchange::End::ConnectionReset:
+      s.error = true;
+      s.status_message = ex.has_response ? "connection reset during the response" : "connection reset before the response";
+      break;
+    case Exchange::End::Evicted:
+      s.error = true;
+      s.status_message = "connection state evicted before the response";
+      break;
+  }
+
+  const Endpoint& server = client ? c.remote : c.local;
+  const Endpoint& peer = client ? c.local : c.remote;
+  s.attributes.reserve(9);
+  s.attributes.push_back({"http.request.method", req.method});
+  s.attributes.push_back({"url.path", req.path.empty() ? std::string("/") : req.path});
+  if (ex.has_response && status > 0) s.attributes.push_back({"http.response.status_code", int64_t{status}});
+  s.attributes.push_back({"server.address", server.ip()});
+  s.attributes.push_back({"server.port", int64_t{server.port}});
+  s.attributes.push_back({"client.address", peer.ip()});
+  s.attributes.push_back({"client.port", int64_t{peer.port}});
+  s.attributes.push_back({"network.protocol.name", std::string("http")});
+  if (!req.version.empty()) s.attributes.push_back({"network.protocol.version", req.version});
+  return s;
+}
+
+}  // namespace cs
