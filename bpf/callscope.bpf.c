@@ -33,55 +33,65 @@ int BPF_PROG(cs_sys_exit, struct pt_regs *regs, long ret)
 
 /* ---------------------------------------------------------------- sys_enter handlers */
 
-static __always_inline int cs_save_enter(__u64 sysno, __u8 sys, __u8 dir, __u8 kind, int fd, __u64 buf,
-					 __u64 count)
+/* Fills *a (zeroed by the caller) for a syscall on fd if the task is wanted and fd is a wanted TCP
+ * socket; the TCP sequence is read now. Returns false when there is nothing to trace. */
+static __always_inline bool cs_build_inflight(struct cs_inflight *a, __u64 id, __u64 sysno, __u8 sys, __u8 dir,
+					      __u8 kind, int fd, __u64 buf, __u64 count)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct cs_inflight a = {};
 	struct tcp_sock *tp;
 	struct sock *sk;
 
 	if (!cs_task_wanted(id))
-		return 0;
+		return false;
 	sk = cs_fd_to_tcp_sock(fd);
 	if (!sk)
-		return 0;
+		return false;
 	/* connect(): the remote port is not set yet; the port filter runs at exit. */
 	if (kind != CS_KIND_CONNECT && !cs_port_wanted(sk))
-		return 0;
+		return false;
 
 	if (kind == CS_KIND_MSG || kind == CS_KIND_MMSG) {
 		/* buf points at a msghdr (sendmsg/recvmsg) or at the first mmsghdr. */
 		struct cs_user_msghdr mh;
 		if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)buf)) {
 			cs_stat_add(CS_STAT_READ_ERRORS, 1);
-			return 0;
+			return false;
 		}
 		if (kind == CS_KIND_MMSG)
-			a.aux = buf + CS_MMSG_LEN_OFFSET;
+			a->aux = buf + CS_MMSG_LEN_OFFSET;
 		else
 			kind = CS_KIND_IOV;
 		buf = mh.iov;
 		count = mh.iovlen;
 	}
-	a.enter_ns = bpf_ktime_get_ns();
-	a.sk = (__u64)sk;
-	a.buf = buf;
-	a.sysno = sysno;
-	a.count = count > CS_MAX_IOV ? CS_MAX_IOV : (__u32)count;
-	a.fd = fd;
-	a.sys = sys;
-	a.dir = dir;
-	a.kind = kind;
+	a->enter_ns = bpf_ktime_get_ns();
+	a->sk = (__u64)sk;
+	a->buf = buf;
+	a->sysno = sysno;
+	a->count = count > CS_MAX_IOV ? CS_MAX_IOV : (__u32)count;
+	a->fd = fd;
+	a->sys = sys;
+	a->dir = dir;
+	a->kind = kind;
 	tp = (struct tcp_sock *)sk;
 	if (dir == CS_DIR_EGRESS) {
-		if (bpf_core_read(&a.seq, sizeof(a.seq), &tp->write_seq))
-			a.flags |= CS_DATA_F_NO_SEQ;
+		if (bpf_core_read(&a->seq, sizeof(a->seq), &tp->write_seq))
+			a->flags |= CS_DATA_F_NO_SEQ;
 	} else if (dir == CS_DIR_INGRESS) {
-		if (bpf_core_read(&a.seq, sizeof(a.seq), &tp->copied_seq))
-			a.flags |= CS_DATA_F_NO_SEQ;
+		if (bpf_core_read(&a->seq, sizeof(a->seq), &tp->copied_seq))
+			a->flags |= CS_DATA_F_NO_SEQ;
 	}
-	bpf_map_update_elem(&cs_inflight, &id, &a, BPF_ANY);
+	return true;
+}
+
+static __always_inline int cs_save_enter(__u64 sysno, __u8 sys, __u8 dir, __u8 kind, int fd, __u64 buf,
+					 __u64 count)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct cs_inflight a = {};
+
+	if (cs_build_inflight(&a, id, sysno, sys, dir, kind, fd, buf, count))
+		bpf_map_update_elem(&cs_inflight, &id, &a, BPF_ANY);
 	return 0;
 }
 
@@ -123,6 +133,7 @@ int BPF_PROG(cs_enter_close, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	int fd = (int)CS_ARG1(regs);
+	struct cs_sock_info *info;
 	struct cs_close_event *e;
 	struct sock *sk;
 	__u64 key;
@@ -130,10 +141,13 @@ int BPF_PROG(cs_enter_close, struct pt_regs *regs, long id)
 	if (!cs_task_wanted(pid_tgid))
 		return 0;
 	sk = cs_fd_to_tcp_sock(fd);
-	if (!sk || !cs_port_wanted(sk))
+	if (!sk)
 		return 0;
 	key = (__u64)sk;
-	bpf_map_delete_elem(&cs_roles, &key);
+	/* A socket we traced passed the port filter already; its local port may read 0 by now. */
+	info = bpf_map_lookup_elem(&cs_socks, &key);
+	if (!info && !cs_port_wanted(sk))
+		return 0;
 	e = bpf_ringbuf_reserve(&cs_events, sizeof(*e), 0);
 	if (!e) {
 		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
@@ -143,8 +157,12 @@ int BPF_PROG(cs_enter_close, struct pt_regs *regs, long id)
 	e->sock_id = key;
 	e->fd = fd;
 	e->pad = 0;
-	cs_read_tuple(sk, &e->tuple);
+	if (info)
+		__builtin_memcpy(&e->tuple, &info->tuple, sizeof(e->tuple));
+	else
+		cs_read_tuple(sk, &e->tuple);
 	bpf_ringbuf_submit(e, 0);
+	bpf_map_delete_elem(&cs_socks, &key);
 	cs_stat_add(CS_STAT_EVENTS, 1);
 	return 0;
 }
@@ -153,10 +171,13 @@ int BPF_PROG(cs_enter_close, struct pt_regs *regs, long id)
 
 static __always_inline int cs_emit_conn(__u64 pid_tgid, struct sock *sk, int fd, __u8 role, __u8 sys, long ret)
 {
+	struct cs_sock_info info = {};
 	__u64 key = (__u64)sk;
 	struct cs_conn_event *e;
 
-	bpf_map_update_elem(&cs_roles, &key, &role, BPF_ANY);
+	cs_read_tuple(sk, &info.tuple);
+	info.role = role;
+	bpf_map_update_elem(&cs_socks, &key, &info, BPF_ANY);
 	cs_mark_traced(pid_tgid);
 	e = bpf_ringbuf_reserve(&cs_events, sizeof(*e), 0);
 	if (!e) {
@@ -171,7 +192,7 @@ static __always_inline int cs_emit_conn(__u64 pid_tgid, struct sock *sk, int fd,
 	e->pad[0] = 0;
 	e->pad[1] = 0;
 	e->ret = ret;
-	cs_read_tuple(sk, &e->tuple);
+	__builtin_memcpy(&e->tuple, &info.tuple, sizeof(e->tuple));
 	bpf_ringbuf_submit(e, 0);
 	cs_stat_add(CS_STAT_EVENTS, 1);
 	return 0;
@@ -271,25 +292,18 @@ static __always_inline __u32 cs_copy_iov(__u8 *dst, __u64 iovp, __u32 count, __u
 	return off;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(cs_exit_data, struct pt_regs *regs, long ret)
+/* One data event for the syscall described by *a that returned ret. */
+static __always_inline int cs_emit_data(struct cs_inflight *a, __u64 pid_tgid, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct cs_inflight *in = bpf_map_lookup_elem(&cs_inflight, &pid_tgid);
-	struct cs_inflight a;
 	struct cs_data_event *e;
 	__u32 cpu, len, cap, got = 0, size;
 
-	if (!in)
-		return 0;
-	a = *in;
-	bpf_map_delete_elem(&cs_inflight, &pid_tgid);
-	if (ret <= 0 || a.sysno != CS_SYSNO(regs))
+	if (ret <= 0)
 		return 0;
 	len = ret > 0xffffffffL ? 0xffffffffU : (__u32)ret;
-	if (a.kind == CS_KIND_MMSG) {
+	if (a->kind == CS_KIND_MMSG) {
 		/* ret counts messages; the bytes of the first one are in its msg_len. */
-		if (bpf_probe_read_user(&len, sizeof(len), (const void *)a.aux)) {
+		if (bpf_probe_read_user(&len, sizeof(len), (const void *)a->aux)) {
 			cs_stat_add(CS_STAT_READ_ERRORS, 1);
 			return 0;
 		}
@@ -305,28 +319,27 @@ int BPF_PROG(cs_exit_data, struct pt_regs *regs, long ret)
 	if (cap > CS_MAX_PAYLOAD)
 		cap = CS_MAX_PAYLOAD;
 	cap = cs_min_u32(cap, len);
-	if (a.kind == CS_KIND_BUF)
-		got = cs_copy_buf(e->payload, a.buf, cap);
-	else if (a.kind == CS_KIND_IOV || a.kind == CS_KIND_MMSG)
-		got = cs_copy_iov(e->payload, a.buf, a.count, cap);
+	if (a->kind == CS_KIND_BUF)
+		got = cs_copy_buf(e->payload, a->buf, cap);
+	else if (a->kind == CS_KIND_IOV || a->kind == CS_KIND_MMSG)
+		got = cs_copy_iov(e->payload, a->buf, a->count, cap);
 	if (got > CS_MAX_PAYLOAD)
 		got = CS_MAX_PAYLOAD;
 	got &= CS_LEN_MASK;
 
 	size = sizeof(*e) + got;
 	cs_fill_header(&e->hdr, CS_EV_DATA, size, pid_tgid, bpf_ktime_get_ns());
-	e->enter_ns = a.enter_ns;
-	e->sock_id = a.sk;
-	e->fd = a.fd;
-	e->role = cs_role_of((struct sock *)a.sk);
-	e->direction = a.dir;
-	e->syscall = a.sys;
-	e->flags = a.flags;
-	e->seq = a.seq;
+	e->enter_ns = a->enter_ns;
+	e->sock_id = a->sk;
+	e->fd = a->fd;
+	e->direction = a->dir;
+	e->syscall = a->sys;
+	e->flags = a->flags;
+	e->seq = a->seq;
 	e->len = len;
 	e->captured = got;
 	e->pad = 0;
-	cs_read_tuple((struct sock *)a.sk, &e->tuple);
+	cs_sock_lookup((struct sock *)a->sk, &e->tuple, &e->role);
 	if (got < len) {
 		e->flags |= CS_DATA_F_TRUNCATED;
 		cs_stat_add(CS_STAT_TRUNCATED, 1);
@@ -340,6 +353,53 @@ int BPF_PROG(cs_exit_data, struct pt_regs *regs, long ret)
 	cs_stat_add(CS_STAT_EVENTS, 1);
 	return 0;
 }
+
+/* Exit of a syscall whose arguments were saved at enter. */
+static __always_inline int cs_exit_saved(struct pt_regs *regs, long ret, __u64 pid_tgid)
+{
+	struct cs_inflight *in = bpf_map_lookup_elem(&cs_inflight, &pid_tgid);
+	struct cs_inflight a;
+
+	if (!in)
+		return -1;
+	a = *in;
+	bpf_map_delete_elem(&cs_inflight, &pid_tgid);
+	if (a.sysno != CS_SYSNO(regs))
+		return 0; /* stale entry of another syscall */
+	return cs_emit_data(&a, pid_tgid, ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(cs_exit_data, struct pt_regs *regs, long ret)
+{
+	cs_exit_saved(regs, ret, bpf_get_current_pid_tgid());
+	return 0;
+}
+
+/*
+ * Reads that began before the capture was attached (a server thread idle in read() on a keep-alive
+ * connection) have no saved enter. The syscall arguments are still in the saved user registers at exit,
+ * and the sequence at enter is copied_seq now minus the bytes read; enter_ns is then the exit time.
+ */
+#define CS_EXIT_RECV(name, sys, kind, flagsarg)                                                       \
+	SEC("tp_btf/sys_exit")                                                                        \
+	int BPF_PROG(name, struct pt_regs *regs, long ret)                                            \
+	{                                                                                             \
+		__u64 id = bpf_get_current_pid_tgid();                                                \
+		struct cs_inflight a = {};                                                            \
+		if (cs_exit_saved(regs, ret, id) >= 0 || ret <= 0 || ((flagsarg) & CS_MSG_PEEK))     \
+			return 0;                                                                     \
+		if (!cs_build_inflight(&a, id, CS_SYSNO(regs), sys, CS_DIR_INGRESS, kind,             \
+				       (int)CS_ARG1(regs), CS_ARG2(regs), CS_ARG3(regs)))             \
+			return 0;                                                                     \
+		a.seq -= (__u32)ret;                                                                  \
+		return cs_emit_data(&a, id, ret);                                                     \
+	}
+
+CS_EXIT_RECV(cs_exit_read, CS_SYS_READ, CS_KIND_BUF, 0)
+CS_EXIT_RECV(cs_exit_readv, CS_SYS_READV, CS_KIND_IOV, 0)
+CS_EXIT_RECV(cs_exit_recvfrom, CS_SYS_RECVFROM, CS_KIND_BUF, CS_ARG4(regs))
+CS_EXIT_RECV(cs_exit_recvmsg, CS_SYS_RECVMSG, CS_KIND_MSG, CS_ARG3(regs))
 
 /* ---------------------------------------------------------------- process exit */
 

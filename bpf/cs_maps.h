@@ -79,13 +79,21 @@ struct {
 	__type(value, struct cs_inflight);
 } cs_inflight SEC(".maps");
 
-/* Role of a socket (struct sock address) seen in connect()/accept(). */
+/* What we know of a traced socket (key: struct sock address): its role (connect/accept seen, else
+ * unknown) and its tuple as first seen. The kernel zeroes the local port once a connection is fully
+ * closed, so close() and the tuple of later events rely on this copy. Deleted at close(). */
+struct cs_sock_info {
+	struct cs_tuple tuple;
+	__u8 role;
+	__u8 pad[3];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CS_MAX_SOCKETS);
 	__type(key, __u64);
-	__type(value, __u8);
-} cs_roles SEC(".maps");
+	__type(value, struct cs_sock_info);
+} cs_socks SEC(".maps");
 
 /* Thread groups that produced at least one event: their exit is reported. */
 struct {

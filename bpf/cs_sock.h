@@ -140,11 +140,23 @@ static __always_inline void cs_mark_traced(__u64 pid_tgid)
 		bpf_map_update_elem(&cs_traced, &tgid, &one, BPF_ANY);
 }
 
-static __always_inline __u8 cs_role_of(struct sock *sk)
+/* Tuple and role of sk into *t / *role: from cs_socks, or read now and remembered with role unknown. */
+static __always_inline void cs_sock_lookup(struct sock *sk, struct cs_tuple *t, __u8 *role)
 {
 	__u64 key = (__u64)sk;
-	__u8 *role = bpf_map_lookup_elem(&cs_roles, &key);
-	return role ? *role : CS_ROLE_UNKNOWN;
+	struct cs_sock_info *info = bpf_map_lookup_elem(&cs_socks, &key);
+	struct cs_sock_info fresh = {};
+
+	if (info) {
+		__builtin_memcpy(t, &info->tuple, sizeof(*t));
+		*role = info->role;
+		return;
+	}
+	cs_read_tuple(sk, &fresh.tuple);
+	fresh.role = CS_ROLE_UNKNOWN;
+	bpf_map_update_elem(&cs_socks, &key, &fresh, BPF_NOEXIST);
+	__builtin_memcpy(t, &fresh.tuple, sizeof(*t));
+	*role = CS_ROLE_UNKNOWN;
 }
 
 #endif /* CS_SOCK_H */
