@@ -1,0 +1,17 @@
+// HTTP/1.x: detection from the first bytes of a connection and session factory.
+#pragma once
+
+#include "protocols/protocol.h"
+
+namespace cs::http1 {
+
+class Http1Protocol final : public Protocol {
+ public:
+  std::string_view name() const override { return "http1"; }
+  Detect detect(std::string_view first_bytes) const override;
+  std::unique_ptr<ProtocolSession> create_session(Dir request_dir, ExchangeSink& sink) const override;
+};
+
+const Protocol& http1_protocol();
+
+}  // namespace cs::http1

@@ -1,0 +1,49 @@
+// HTTP/1.x protocol state of one connection: a parser per direction, and the pairing of responses with
+// the requests they answer (in order: HTTP/1.x has no ids, pipelined responses come back in request order).
+#pragma once
+
+#include <deque>
+#include <string>
+
+#include "protocols/http1/http1_parser.h"
+#include "protocols/protocol.h"
+
+namespace cs::http1 {
+
+class Http1Session final : public ProtocolSession, private Http1Parser::Events {
+ public:
+  Http1Session(Dir request_dir, ExchangeSink& sink);
+
+  void on_segment(Dir dir, const Segment& seg) override;
+  void on_close(uint64_t ts_ns, bool reset) override;
+  const ProtocolStats& stats() const override { return stats_; }
+
+ private:
+  // A request seen (head at least) whose exchange is not reported yet.
+  struct Pending {
+    std::string method;            // known from the head, before the request is complete
+    Message request;
+    Message response;
+    SyscallMeta response_at;       // syscall that carried the response's first byte
+    bool request_done = false;
+    bool response_started = false;
+    bool started_reported = false;
+    bool response_done = false;
+  };
+
+  std::string_view on_head(bool request, const Message& msg) override;
+  void on_message(bool request, Message&& msg) override;
+  // Reports what the oldest pending exchange is ready for, in order: request_complete has been called by
+  // the caller; then response_started, then exchange_complete.
+  void flush_front();
+
+  const Dir request_dir_;
+  ExchangeSink& sink_;
+  ProtocolStats stats_;
+  Http1Parser requests_;
+  Http1Parser responses_;
+  std::deque<Pending> pending_;
+  bool response_unmatched_ = false;  // the response being parsed answers no known request
+};
+
+}  // namespace cs::http1
