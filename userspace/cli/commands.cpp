@@ -66,7 +66,8 @@ std::unique_ptr<BpfCapture> open_capture(const Options& o) {
   }
   std::string progs;
   for (const auto& p : cap->attached_programs()) progs += (progs.empty() ? "" : ",") + p;
-  spdlog::info("attached BPF programs: {}", progs);
+  spdlog::info("attached {} BPF programs", cap->attached_programs().size());
+  spdlog::debug("BPF programs: {}", progs);
   return cap;
 }
 

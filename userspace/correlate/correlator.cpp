@@ -51,15 +51,33 @@ Correlator::Node* Correlator::node(uint64_t id) {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
-std::optional<uint64_t> Correlator::serving_parent(ThreadKey thread) const {
+Correlator::ServingLookup Correlator::serving_parent(ThreadKey thread) const {
+  ServingLookup out;
   auto it = serving_.find(thread);
-  if (it == serving_.end() || it->second.empty()) return std::nullopt;
-  // The most recently read request tells which connection the thread is handling; on that connection
-  // the oldest unanswered request is the one being worked on (HTTP/1 answers in order).
-  uint64_t conn = it->second.back().conn_gen;
-  for (const Serving& s : it->second)
-    if (s.conn_gen == conn) return s.span_id;
-  return std::nullopt;
+  if (it == serving_.end() || it->second.empty()) return out;
+  const std::vector<Serving>& v = it->second;
+  // Which connection is the thread handling? With one, that one; with several, the one whose request
+  // the thread's last input belonged to.
+  uint64_t conn = v.front().conn_gen;
+  bool one_conn = std::all_of(v.begin(), v.end(), [conn](const Serving& s) { return s.conn_gen == conn; });
+  if (!one_conn) {
+    auto last = last_input_.find(thread);
+    auto match = last == last_input_.end()
+                     ? v.end()
+                     : std::find_if(v.begin(), v.end(), [&](const Serving& s) { return s.span_id == last->second; });
+    if (match == v.end()) {
+      out.ambiguous = true;
+      return out;
+    }
+    conn = match->conn_gen;
+  }
+  // On that connection the oldest unanswered request is the one being worked on (HTTP/1 answers in order).
+  for (const Serving& s : v)
+    if (s.conn_gen == conn) {
+      out.parent = s.span_id;
+      break;
+    }
+  return out;
 }
 
 void Correlator::link(Node& child, uint64_t parent_id) {
@@ -104,6 +122,7 @@ uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const F
   n.traceparent = traceparent;
   creation_order_.push_back(id);
   serving_[thread].push_back(Serving{id, conn_gen});
+  last_input_[thread] = id;
 
   if (flow_valid) {
     auto it = client_by_flow_.find(flow);
@@ -147,13 +166,16 @@ void Correlator::forget_serving(uint64_t span_id) {
   auto& v = it->second;
   v.erase(std::remove_if(v.begin(), v.end(), [span_id](const Serving& s) { return s.span_id == span_id; }),
           v.end());
-  if (v.empty()) serving_.erase(it);
+  if (v.empty()) {
+    serving_.erase(it);
+    last_input_.erase(n->thread);  // only consulted while the thread serves something
+  }
 }
 
 void Correlator::server_responding(uint64_t id) { forget_serving(id); }
 
 void Correlator::client_connected(ThreadKey thread, uint64_t conn_gen) {
-  if (auto parent = serving_parent(thread)) connect_hint_[conn_gen] = *parent;
+  if (auto found = serving_parent(thread); found.parent) connect_hint_[conn_gen] = *found.parent;
 }
 
 uint64_t Correlator::client_request(ThreadKey thread, uint64_t conn_gen, bool first_on_conn, const FlowKey& flow,
@@ -173,14 +195,19 @@ uint64_t Correlator::client_request(ThreadKey thread, uint64_t conn_gen, bool fi
     if (first_on_conn && nodes_.count(hint->second)) parent = hint->second;
     connect_hint_.erase(hint);
   }
-  if (!parent) parent = serving_parent(thread);
+  bool ambiguous = false;
+  if (!parent) {
+    ServingLookup found = serving_parent(thread);
+    parent = found.parent;
+    ambiguous = found.ambiguous;
+  }
   if (parent) {
     link(n, *parent);
     if (n.state == ParentState::Local) ++stats_.linked_in_process;
   }
   if (n.state != ParentState::Local) {
     n.state = ParentState::Root;
-    ++stats_.unlinked_client;
+    ++(ambiguous ? stats_.ambiguous_client : stats_.unlinked_client);
   }
 
   if (flow_valid) {
@@ -205,6 +232,9 @@ void Correlator::span_finished(uint64_t id, Span&& span) {
   Node* n = node(id);
   if (n == nullptr) return;  // dropped at the memory bound (counted then)
   forget_serving(id);
+  // A client's response read by a thread serving its parent: that thread's last input was for the parent.
+  if (n->kind == SpanKind::Client && n->state == ParentState::Local && serving_.count(n->thread))
+    last_input_[n->thread] = n->parent;
   n->span = std::move(span);
   n->finished = true;
   n->end_ns = n->span.end_unix_ns;  // still monotonic here
@@ -214,12 +244,8 @@ void Correlator::span_finished(uint64_t id, Span&& span) {
 void Correlator::connection_closed(uint64_t conn_gen) { connect_hint_.erase(conn_gen); }
 
 void Correlator::process_exited(uint32_t pid) {
-  for (auto it = serving_.begin(); it != serving_.end();) {
-    if (it->first.pid == pid)
-      it = serving_.erase(it);
-    else
-      ++it;
-  }
+  std::erase_if(serving_, [pid](const auto& entry) { return entry.first.pid == pid; });
+  std::erase_if(last_input_, [pid](const auto& entry) { return entry.first.pid == pid; });
 }
 
 void Correlator::settle_unmatched_servers(uint64_t now_ns, bool all) {
@@ -343,6 +369,7 @@ void Correlator::flush() {
   stats_.spans_dropped += nodes_.size();
   nodes_.clear();
   serving_.clear();
+  last_input_.clear();
   connect_hint_.clear();
   client_by_flow_.clear();
   server_waiting_.clear();

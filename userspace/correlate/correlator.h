@@ -6,9 +6,12 @@
 //     is that client span's child.
 //  2. Inside a process: a client span is the child of the request its thread is serving when the client
 //     connects (new connection) or writes the request (reused connection). "Serving" means the thread read
-//     the whole request and has not started the response. If the thread serves requests on several
-//     connections (an event loop), the most recently read one is the one being handled; on that
-//     connection, the oldest unanswered request (pipelining). A thread serving nothing: root.
+//     the whole request and has not started the response. A thread serving requests of one connection
+//     serves the oldest unanswered one (pipelining). A thread serving requests of several connections (an
+//     event loop) is handling the request whose input it consumed last: the request it read last, or the
+//     request whose downstream response it read last (sequential fan-out). If that input belongs to no
+//     request still being served, the span is left a root and counted as ambiguous. A thread serving
+//     nothing: root.
 //  3. An incoming W3C traceparent header on a server span with no traced client: the span keeps the
 //     header's trace id and parent span id.
 // Otherwise the span is a root of its own trace and counted as unlinked. Server spans wait up to
@@ -94,7 +97,11 @@ class Correlator {
     uint64_t conn_gen;
   };
 
-  std::optional<uint64_t> serving_parent(ThreadKey thread) const;
+  struct ServingLookup {
+    std::optional<uint64_t> parent;
+    bool ambiguous = false;
+  };
+  ServingLookup serving_parent(ThreadKey thread) const;
   void link(Node& child, uint64_t parent_id);
   void settle_unmatched_servers(uint64_t now_ns, bool all);
   void emit_due(uint64_t now_ns, bool all);
@@ -119,6 +126,7 @@ class Correlator {
   std::deque<FlowExpiry> client_flow_expiry_;
   std::unordered_map<ThreadKey, std::vector<Serving>, ThreadKeyHash> serving_;  // by thread, read order
   std::unordered_map<uint64_t, uint64_t> connect_hint_;   // conn_gen -> server span the connect was for
+  std::unordered_map<ThreadKey, uint64_t, ThreadKeyHash> last_input_;  // thread -> request its last input was for
   std::deque<std::pair<uint64_t, uint64_t>> server_wait_order_;  // (created_ns, id) of waiting servers
   std::deque<uint64_t> emit_candidates_;                  // finished nodes that may be roots
   std::vector<Span> batch_;

@@ -194,6 +194,63 @@ TEST(PipelineChain, EventLoopReusedUpstreamConnection) {
   expect_child(r.one(50, SpanKind::Client, "GET /second"), r.one(30, SpanKind::Server, "GET /second"));
 }
 
+// Event loop with two requests in flight: reading one request's downstream answer, then calling again on
+// a reused connection, continues that request (sequential fan-out), not the one read last.
+TEST(PipelineChain, EventLoopSequentialFanOutFollowsLastInput) {
+  Scenario s;
+  Proc ngx{50, 50, "gw"};
+  Proc curl2{11, 11, "curl"};
+  auto up1 = s.connect(ngx, 7, b31, 9, 40010, 8082);
+  auto up2 = s.connect(ngx, 8, b32, 10, 40011, 8082);
+  auto c1 = s.connect(curl, 3, ngx, 5, 40000, 80);
+  auto c2 = s.connect(curl2, 3, ngx, 6, 40001, 80);
+  s.client_to_server(c1, get("/r1"));
+  s.client_to_server(up1, get("/r1-step1"));
+  s.client_to_server(c2, get("/r2"));
+  s.client_to_server(up2, get("/r2-step1"));
+  s.server_to_client(up1, ok());            // r1's first answer comes back...
+  s.client_to_server(up1, get("/r1-step2"));  // ...and r1 goes on
+  s.server_to_client(up1, ok());
+  s.server_to_client(c1, ok());
+  s.server_to_client(up2, ok());
+  s.server_to_client(c2, ok());
+
+  Result r = run(s.records);
+  ASSERT_EQ(r.spans.size(), 10u);
+  const Span& r1 = r.one(50, SpanKind::Server, "GET /r1");
+  const Span& r2 = r.one(50, SpanKind::Server, "GET /r2");
+  expect_child(r1, r.one(50, SpanKind::Client, "GET /r1-step1"));
+  expect_child(r1, r.one(50, SpanKind::Client, "GET /r1-step2"));
+  expect_child(r2, r.one(50, SpanKind::Client, "GET /r2-step1"));
+  EXPECT_EQ(r.stats.ambiguous_client, 0u);
+}
+
+// When the thread's last input belongs to no request it still serves, and it serves several, the agent
+// cannot know which one a new call is for: root, counted as ambiguous.
+TEST(PipelineChain, EventLoopAmbiguousCallIsRootAndCounted) {
+  Scenario s;
+  Proc ngx{50, 50, "gw"};
+  Proc curl2{11, 11, "curl"}, curl3{12, 12, "curl"};
+  auto up = s.connect(ngx, 7, b31, 9, 40010, 8082);
+  auto c1 = s.connect(curl, 3, ngx, 5, 40000, 80);
+  auto c2 = s.connect(curl2, 3, ngx, 6, 40001, 80);
+  auto c3 = s.connect(curl3, 3, ngx, 4, 40002, 80);
+  s.client_to_server(c1, get("/r1"));
+  s.client_to_server(c2, get("/r2"));
+  s.client_to_server(c3, get("/r3"));
+  s.server_to_client(c3, ok());             // r3 answered at once; r1 and r2 still in flight
+  s.client_to_server(up, get("/who"));      // for r1 or r2? cannot tell
+  s.server_to_client(up, ok());
+  s.server_to_client(c1, ok());
+  s.server_to_client(c2, ok());
+
+  Result r = run(s.records);
+  const Span& who = r.one(50, SpanKind::Client, "GET /who");
+  EXPECT_EQ(who.parent_span_id, 0u);
+  EXPECT_EQ(r.stats.ambiguous_client, 1u);
+  expect_child(who, r.one(30, SpanKind::Server, "GET /who"));
+}
+
 TEST(PipelineChain, PipelinedRequestsEachGetTheirChildren) {
   Scenario s;
   auto c1 = s.connect(curl, 3, a21, 5, 40000, 8081);
