@@ -13,7 +13,7 @@ CS_PIDS=()        # background processes to stop on exit
 CS_AGENT_PID=""
 CS_TEST_NAME="$(basename "$0" .sh)"
 
-cs_log() { echo "[$CS_TEST_NAME] $*" >&2; }
+cs_log() { echo "[$CS_TEST_NAME +${SECONDS}s] $*" >&2; }
 
 # Prints the tail of every log in the temp dir (what the agent and the servers said), then exits 1.
 cs_fail() {
