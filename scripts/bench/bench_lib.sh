@@ -1,0 +1,134 @@
+# Helpers shared by the benchmark scripts in scripts/bench/ (sourced, not run).
+# Needs: bash, python3, coreutils.
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+bench_die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+bench_need_root() { [ "$(id -u)" -eq 0 ] || bench_die "run as root (the agent loads BPF programs)"; }
+
+bench_need_tools() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || bench_die "'$t' not found; run scripts/install-deps.sh"
+  done
+}
+
+# Builds the agent (Release) in build-bench unless CALLSCOPE_BIN points at one.
+bench_agent_bin() {
+  if [ -n "${CALLSCOPE_BIN:-}" ]; then
+    [ -x "$CALLSCOPE_BIN" ] || bench_die "CALLSCOPE_BIN=$CALLSCOPE_BIN is not executable"
+    echo "$CALLSCOPE_BIN"
+    return
+  fi
+  local dir="$BENCH_ROOT/build-bench"
+  cmake -S "$BENCH_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null \
+    || bench_die "cmake configure failed (see above)"
+  cmake --build "$dir" -j2 --target callscope >/dev/null || bench_die "building callscope failed"
+  echo "$dir/userspace/callscope"
+}
+
+# utime+stime of a process in clock ticks.
+bench_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+bench_hz() { getconf CLK_TCK; }
+# Peak resident set (VmHWM) in KiB.
+bench_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# Median of the numbers given as arguments.
+bench_median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+# Waits until the agent's log (file $1) says "callscope ready", or the agent (pid $2) died, max $3 s.
+bench_wait_ready() {
+  local log=$1 pid=$2 limit=${3:-30} i
+  for ((i = 0; i < limit * 10; i++)); do
+    grep -q "callscope ready" "$log" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; bench_die "the agent exited before it was ready"; }
+    sleep 0.1
+  done
+  cat "$log" >&2
+  bench_die "the agent was not ready after ${limit}s"
+}
+
+# Stops the agent (pid $1) with SIGINT so it flushes, waits at most 20 s.
+bench_stop_agent() {
+  local pid=$1 i
+  kill -INT "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "warning: agent $pid did not stop within 20 s after SIGINT; killed" >&2
+}
+
+# Snapshot of the BPF programs loaded by process $1: "name run_time_ns run_cnt" per line.
+bench_bpf_prog_stats() {
+  bpftool prog show --json 2>/dev/null | python3 -c '
+import json, sys
+pid = int(sys.argv[1])
+for p in json.load(sys.stdin):
+    if any(int(x.get("pid", -1)) == pid for x in p.get("pids", [])):
+        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))
+' "$1"
+}
+
+# Difference of two bench_bpf_prog_stats snapshots (files $1 before, $2 after) as markdown rows:
+# | program | calls | ns per call |
+bench_bpf_prog_table() {
+  python3 - "$1" "$2" <<'EOF'
+import sys
+def load(path):
+    d = {}
+    for line in open(path):
+        name, ns, cnt = line.split()
+        a = d.setdefault(name, [0, 0])
+        a[0] += int(ns); a[1] += int(cnt)
+    return d
+before, after = load(sys.argv[1]), load(sys.argv[2])
+rows = []
+for name, (ns, cnt) in after.items():
+    b = before.get(name, [0, 0])
+    dns, dcnt = ns - b[0], cnt - b[1]
+    if dcnt > 0:
+        rows.append((name, dcnt, dns / dcnt))
+for name, cnt, per in sorted(rows, key=lambda r: -r[1]):
+    print(f"| {name} | {cnt} | {per:.0f} |")
+if not rows:
+    print("| (no program ran: are the programs tail calls only?) | 0 | - |")
+EOF
+}
+
+bench_machine_summary() {
+  echo "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)," \
+       "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# wrk --latency output (file $1) -> "requests_per_s total_requests p50_us p90_us p99_us"
+bench_parse_wrk() {
+  python3 - "$1" <<'EOF2'
+import re, sys
+text = open(sys.argv[1]).read()
+def us(v, unit):
+    return float(v) * {"us": 1, "ms": 1e3, "s": 1e6, "m": 6e7}[unit]
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+total = re.search(r"(\d+) requests in", text)
+pct = {p: us(v, u) for p, v, u in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
+if not rps or not total or len(pct) != 3:
+    sys.exit("cannot parse wrk output in " + sys.argv[1])
+print(rps.group(1), total.group(1), pct["50"], pct["90"], pct["99"])
+EOF2
+}
+
+# First value of " KEY=N" in the last line of log $1 that has one (e.g. bench_log_value agent.log spans).
+bench_log_value() {
+  python3 - "$1" "$2" <<'EOF2'
+import re, sys
+found = ""
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"[ (]" + re.escape(sys.argv[2]) + r"=(\d+)", line)
+    if m:
+        found = m.group(1)
+print(found)
+EOF2
+}

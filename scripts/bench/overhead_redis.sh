@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Overhead of the agent on redis-server: A/B rounds, interleaved, over loopback.
+#
+#   A = no agent; B = `callscope --port PORT --format json --output /dev/null` attached.
+# Redis is not HTTP: the agent still captures every read/write on the port (and the pipeline finds no
+# protocol), which is the cost we want to know. Load: redis-benchmark -q -n $REQUESTS -c $CONNS -P 1
+# -t get,set per round.
+#
+# Env: ROUNDS (5) REQUESTS (200000) CONNS (32) PORT (16479) CALLSCOPE_BIN (else builds build-bench)
+#      PIN (1: redis-server on CPU 0, redis-benchmark on CPU 1, agent not pinned; 0: nothing pinned)
+# Prints a markdown report on stdout; progress on stderr. Root needed. ~2-3 min with the defaults.
+set -euo pipefail
+source "$(dirname "$0")/bench_lib.sh"
+
+ROUNDS=${ROUNDS:-5}
+REQUESTS=${REQUESTS:-200000}
+CONNS=${CONNS:-32}
+PORT=${PORT:-16479}
+PIN=${PIN:-1}
+
+bench_need_root
+bench_need_tools redis-server redis-benchmark redis-cli python3 taskset
+BIN=$(bench_agent_bin)
+WORK=$(mktemp -d /tmp/callscope-bench-redis.XXXXXX)
+REDIS_PID=""
+AGENT_PID=""
+
+cleanup() {
+  [ -n "$AGENT_PID" ] && bench_stop_agent "$AGENT_PID"
+  if [ -n "$REDIS_PID" ]; then kill -TERM "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+SERVER_PIN=() CLIENT_PIN=()
+if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c 0) CLIENT_PIN=(taskset -c 1); fi
+
+"${SERVER_PIN[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  --dir "$WORK" --logfile "$WORK/redis.log" &
+REDIS_PID=$!
+for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+[ "$(redis-cli -p "$PORT" ping 2>/dev/null)" = PONG ] || bench_die "redis-server does not answer on port $PORT"
+bench_machine_summary >&2
+echo "callscope: $BIN; redis-benchmark -q -n $REQUESTS -c $CONNS -P 1 -t get,set; pin=$PIN" >&2
+
+# Prints "set_ops_per_s get_ops_per_s seconds" for one redis-benchmark run.
+run_load() {  # $1 = output file
+  local t0 t1
+  t0=$(date +%s.%N)
+  "${CLIENT_PIN[@]}" redis-benchmark -h 127.0.0.1 -p "$PORT" -q -n "$REQUESTS" -c "$CONNS" -P 1 -t get,set \
+    2>&1 | tr '\r' '\n' >"$1"
+  t1=$(date +%s.%N)
+  python3 - "$1" "$t0" "$t1" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+ops = dict(re.findall(r"^(SET|GET): ([\d.]+) requests per second", text, re.M))
+if set(ops) != {"SET", "GET"}:
+    sys.exit("cannot parse redis-benchmark output in " + sys.argv[1])
+print(ops["SET"], ops["GET"], f"{float(sys.argv[3]) - float(sys.argv[2]):.2f}")
+EOF
+}
+
+start_agent() {  # $1 = log file
+  "$BIN" --port "$PORT" --format json --output /dev/null --stats-interval 0 2>"$1" &
+  AGENT_PID=$!
+  bench_wait_ready "$1" "$AGENT_PID"
+}
+
+HZ=$(bench_hz)
+OPS=$((2 * REQUESTS))
+declare -a A_SET A_GET B_SET B_GET A_SUM B_SUM B_CPU
+B_HWM=0
+B_DROPS=0
+ROWS=""
+for ((r = 1; r <= ROUNDS; r++)); do
+  read -r set get secs < <(run_load "$WORK/load.A.$r")
+  A_SET+=("$set") A_GET+=("$get")
+  ROWS+="| $r | A (no agent) | $set | $get | - | - |"$'\n'
+  echo "round $r A: SET $set GET $get ops/s" >&2
+  start_agent "$WORK/agent.$r.log"
+  c0=$(bench_cpu_ticks "$AGENT_PID")
+  read -r set get secs < <(run_load "$WORK/load.B.$r")
+  sleep 1  # let the agent drain the ring buffer before reading its CPU time
+  c1=$(bench_cpu_ticks "$AGENT_PID")
+  hwm=$(bench_hwm_kb "$AGENT_PID")
+  bench_stop_agent "$AGENT_PID"
+  AGENT_PID=""
+  records=$(bench_log_value "$WORK/agent.$r.log" records)
+  drops=$(bench_log_value "$WORK/agent.$r.log" ringbuf_drops)
+  cpu_per_k=$(python3 -c "print(f'{($c1 - $c0) / $HZ / ($OPS / 1000):.4f}')")
+  B_SET+=("$set") B_GET+=("$get") B_CPU+=("$cpu_per_k")
+  ((hwm > B_HWM)) && B_HWM=$hwm
+  B_DROPS=$((B_DROPS + ${drops:-0}))
+  ROWS+="| $r | B (agent) | $set | $get | $cpu_per_k | ${records:-?} |"$'\n'
+  echo "round $r B: SET $set GET $get ops/s, agent CPU ${cpu_per_k}s per 1000 ops, records ${records:-?}, drops ${drops:-?}" >&2
+done
+
+mAs=$(bench_median "${A_SET[@]}") mAg=$(bench_median "${A_GET[@]}")
+mBs=$(bench_median "${B_SET[@]}") mBg=$(bench_median "${B_GET[@]}")
+cat <<EOF
+## redis-server, redis-benchmark -q -n $REQUESTS -c $CONNS -P 1 -t get,set, $ROUNDS rounds each (A/B interleaved)
+
+$(bench_machine_summary | sed 's/load average before/load average at start/')
+Pinning: $([ "$PIN" = 1 ] && echo "redis-server on CPU 0, redis-benchmark on CPU 1, agent not pinned" || echo "none")
+
+| round | variant | SET ops/s | GET ops/s | agent CPU s / 1000 ops | records seen by the agent |
+|---|---|---|---|---|---|
+$ROWS
+| median | SET ops/s | GET ops/s |
+|---|---|---|
+| A (no agent) | $mAs | $mAg |
+| B (agent) | $mBs | $mBg |
+
+- throughput with agent (median B / median A): SET $(python3 -c "print(f'{100 * $mBs / $mAs:.1f}%')"), GET $(python3 -c "print(f'{100 * $mBg / $mAg:.1f}%')")
+- agent CPU per 1,000 operations (median of B rounds): $(bench_median "${B_CPU[@]}") s
+- agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
+- ring buffer drops over all B rounds: $B_DROPS
+EOF
