@@ -89,7 +89,13 @@ static __always_inline int cs_save_enter(__u64 sysno, __u8 sys, __u8 dir, __u8 k
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct cs_inflight a = {};
+	__u32 zero = 0;
+	struct cs_last_enter *last = bpf_map_lookup_elem(&cs_last_enter, &zero);
 
+	if (last) {
+		last->pid_tgid = id;
+		last->sysno = sysno;
+	}
 	if (cs_build_inflight(&a, id, sysno, sys, dir, kind, fd, buf, count))
 		bpf_map_update_elem(&cs_inflight, &id, &a, BPF_ANY);
 	return 0;
@@ -376,10 +382,20 @@ int BPF_PROG(cs_exit_data, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* True if this thread's current syscall went through a sys_enter handler on this CPU. */
+static __always_inline bool cs_enter_seen(__u64 pid_tgid, __u64 sysno)
+{
+	__u32 zero = 0;
+	struct cs_last_enter *last = bpf_map_lookup_elem(&cs_last_enter, &zero);
+
+	return last && last->pid_tgid == pid_tgid && last->sysno == sysno;
+}
+
 /*
  * Reads that began before the capture was attached (a server thread idle in read() on a keep-alive
  * connection) have no saved enter. The syscall arguments are still in the saved user registers at exit,
  * and the sequence at enter is copied_seq now minus the bytes read; enter_ns is then the exit time.
+ * Exits whose enter we saw (cs_enter_seen) were not TCP: skipped without a second fd lookup.
  */
 #define CS_EXIT_RECV(name, sys, kind, flagsarg)                                                       \
 	SEC("tp_btf/sys_exit")                                                                        \
@@ -388,6 +404,8 @@ int BPF_PROG(cs_exit_data, struct pt_regs *regs, long ret)
 		__u64 id = bpf_get_current_pid_tgid();                                                \
 		struct cs_inflight a = {};                                                            \
 		if (cs_exit_saved(regs, ret, id) >= 0 || ret <= 0 || ((flagsarg) & CS_MSG_PEEK))     \
+			return 0;                                                                     \
+		if (cs_enter_seen(id, CS_SYSNO(regs)))                                                \
 			return 0;                                                                     \
 		if (!cs_build_inflight(&a, id, CS_SYSNO(regs), sys, CS_DIR_INGRESS, kind,             \
 				       (int)CS_ARG1(regs), CS_ARG2(regs), CS_ARG3(regs)))             \

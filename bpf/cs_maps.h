@@ -79,6 +79,20 @@ struct {
 	__type(value, struct cs_inflight);
 } cs_inflight SEC(".maps");
 
+/* Last handled sys_enter on each CPU. A read exit without saved arguments whose thread and syscall
+ * match this slot was entered after the attach on a socket we do not trace: no need to look again. */
+struct cs_last_enter {
+	__u64 pid_tgid;
+	__u64 sysno;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cs_last_enter);
+} cs_last_enter SEC(".maps");
+
 /* What we know of a traced socket (key: struct sock address): its role (connect/accept seen, else
  * unknown) and its tuple as first seen. The kernel zeroes the local port once a connection is fully
  * closed, so close() and the tuple of later events rely on this copy. Deleted at close(). */

@@ -30,6 +30,10 @@ static __always_inline bool cs_task_wanted(__u64 pid_tgid)
 	return true;
 }
 
+/* Kernel pointers read as plain numbers become typed again with this kfunc (6.2+), so the fields behind
+ * them are read with direct (fault-safe) loads instead of bpf_probe_read_kernel calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 /* The struct sock behind fd if it is an IPv4/IPv6 TCP stream socket, else NULL. */
 static __always_inline struct sock *cs_fd_to_tcp_sock(int fd)
 {
@@ -39,33 +43,29 @@ static __always_inline struct sock *cs_fd_to_tcp_sock(int fd)
 	struct file *file = NULL;
 	struct socket *sock;
 	struct sock *sk;
-	umode_t mode;
-	__u16 family, proto;
+	__u16 family;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt)
+	fdt = task->files->fdt;
+	if (!fdt || (__u32)fd >= fdt->max_fds)
 		return NULL;
-	if ((__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&file, sizeof(file), &fds[fd]) || !file)
+	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	if ((file->f_inode->i_mode & CS_S_IFMT) != CS_S_IFSOCK)
 		return NULL;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & CS_S_IFMT) != CS_S_IFSOCK)
+	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	if (!sock || sock->type != SOCK_STREAM)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
-		return NULL;
-	sk = BPF_CORE_READ(sock, sk);
+	sk = sock->sk;
 	if (!sk)
 		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk->__sk_common.skc_family;
 	if (family != CS_AF_INET && family != CS_AF_INET6)
 		return NULL;
-	proto = BPF_CORE_READ(sk, sk_protocol);
-	if (proto != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return NULL;
 	return sk;
 }

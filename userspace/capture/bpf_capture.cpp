@@ -20,6 +20,15 @@ namespace {
 constexpr size_t kMaxPidFilter = 1024;   // CS_MAX_PID_FILTER in bpf/cs_maps.h
 constexpr size_t kMaxPortFilter = 1024;  // CS_MAX_PORT_FILTER in bpf/cs_maps.h
 
+// " id=N verified_insns=M" of a loaded program (kernel id as `bpftool prog show id N` takes it, and the
+// instructions the verifier processed), or "".
+std::string prog_id_text(const bpf_program* prog) {
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) return {};
+  return " id=" + std::to_string(info.id) + " verified_insns=" + std::to_string(info.verified_insns);
+}
+
 std::string errno_text(int err) {
   err = err < 0 ? -err : err;
   return std::string(strerror(err)) + " (errno " + std::to_string(err) + ")";
@@ -109,7 +118,7 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
         return nullptr;
       }
       cap->attached_.push_back(std::string(prog_name) + " (tail call, " + (table == enter_table ? "enter " : "exit ") +
-                               h.name + ")");
+                               h.name + ")" + prog_id_text(prog));
     }
   }
 
@@ -141,7 +150,8 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
               " (the kernel needs BTF-typed tracepoints, CONFIG_DEBUG_INFO_BTF=y, 5.5+)";
       return nullptr;
     }
-    cap->attached_.insert(cap->attached_.begin(), std::string(bpf_program__name(a.prog)) + " (" + a.what + ")");
+    cap->attached_.insert(cap->attached_.begin(), std::string(bpf_program__name(a.prog)) + " (" + a.what + ")" +
+                                                         prog_id_text(a.prog));
   }
 
   cap->ring_ = ring_buffer__new(bpf_map__fd(s->maps.cs_events), &BpfCapture::on_record, cap.get(), nullptr);
