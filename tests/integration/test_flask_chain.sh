@@ -31,7 +31,8 @@ B_COMM="$(cs_comm "$B_PID")"
 OK_CHAIN="curl:client:GET /a:code=200,port=$A_PORT"
 OK_CHAIN+=">$A_COMM:server:GET /a:code=200,port=$A_PORT,pid=$A_PID"
 OK_CHAIN+=">$A_COMM:client:GET /b:code=200,port=$B_PORT,pid=$A_PID"
-OK_CHAIN+=">$B_COMM:server:GET /b:code=200,port=$B_PORT,pid=$B_PID"
+# B sleeps 5 ms per request (SERVICE_B_DELAY_MS default): its span cannot be shorter.
+OK_CHAIN+=">$B_COMM:server:GET /b:code=200,port=$B_PORT,pid=$B_PID,minms=5"
 # B answers 500, A answers 502: server spans are errors on 5xx, client spans on 4xx/5xx.
 ERR_CHAIN="curl:client:GET /err:code=502,status=error,port=$A_PORT"
 ERR_CHAIN+=">$A_COMM:server:GET /err:code=502,status=error,port=$A_PORT,pid=$A_PID"

@@ -19,6 +19,7 @@ CHAIN is a linear chain of spans from the root down, levels separated by '>':
            pid=N       process.pid == N
            status=S    ok|error (default: derived from code by the contract: a server span is an error on
                        a 5xx response, a client span on a 4xx or 5xx response)
+           minms=F     the span lasts at least F milliseconds
 Example:
   --expect 1 'curl:client:GET /a:code=200,port=18081>python3:server:GET /a:code=200,port=18081,pid=123>...'
 
@@ -26,6 +27,8 @@ Checks:
   * every line is a JSON object with exactly the contract's keys and types (see SPAN_KEYS / ATTR_KEYS)
   * span ids are unique; every parent_span_id names a span of the same trace (else: dangling/cross-linked)
   * each trace has exactly one root; every child lies inside its parent's [start, end] window
+  * a server span whose parent is a client span (the two ends of one connection) has the same
+    client/server address and port attributes as its parent
   * status matches the status code by the contract rule, name starts with http.request.method
   * each trace matches one expectation exactly (same depth, one child per level); the number of traces
     matching each expectation equals its COUNT; without --allow-extra, no trace may be left unmatched
@@ -155,7 +158,7 @@ class Level:
         self.service, self.kind, self.name = parts[0], parts[1], parts[2]
         if self.kind not in ("client", "server"):
             raise ValueError(f"chain level {text!r}: kind must be client or server")
-        self.code = self.port = self.pid = self.status = None
+        self.code = self.port = self.pid = self.status = self.min_ms = None
         if len(parts) == 4 and parts[3]:
             for kv in parts[3].split(","):
                 key, sep, value = kv.partition("=")
@@ -163,6 +166,8 @@ class Level:
                     raise ValueError(f"chain level {text!r}: {kv!r} is not KEY=VALUE")
                 if key in ("code", "port", "pid"):
                     setattr(self, key, int(value))
+                elif key == "minms":
+                    self.min_ms = float(value)
                 elif key == "status" and value in ("ok", "error"):
                     self.status = value
                 else:
@@ -189,6 +194,10 @@ class Level:
             diffs.append(f"server.port {attrs.get('server.port')!r} != {self.port}")
         if self.pid is not None and span["process.pid"] != self.pid:
             diffs.append(f"process.pid {span['process.pid']} != {self.pid}")
+        if self.min_ms is not None:
+            ms = (span["end_time_unix_nano"] - span["start_time_unix_nano"]) / 1e6
+            if ms < self.min_ms:
+                diffs.append(f"duration {ms:.3f} ms < {self.min_ms} ms")
         if self.status is not None and span["status"] != self.status:
             diffs.append(f"status {span['status']!r} != {self.status!r}")
         return diffs, (m.groupdict().get("id") if m else None)
@@ -289,6 +298,15 @@ def check(path, expectations, allow_extra):
             problems.append(f"child outside its parent's window:\n    parent {describe(parent)}\n"
                             f"    child  {describe(s)}")
             broken_traces.add(s["trace_id"])
+        if parent["kind"] == "client" and s["kind"] == "server":
+            endpoint = ("client.address", "client.port", "server.address", "server.port")
+            pa, sa = parent["attributes"], s["attributes"]
+            diff = [k for k in endpoint if pa.get(k) != sa.get(k)]
+            if diff:
+                problems.append(f"client and server ends of one connection disagree on {diff}:\n"
+                                f"    client {describe(parent)} {[pa.get(k) for k in endpoint]}\n"
+                                f"    server {describe(s)} {[sa.get(k) for k in endpoint]}")
+                broken_traces.add(s["trace_id"])
 
     unmatched = []
     for trace_id, members in traces.items():

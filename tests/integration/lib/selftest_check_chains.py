@@ -107,8 +107,10 @@ BAD = [
     ("wrong service name", "good_chain.jsonl", setitem(0, "service.name", "wget"), [(1, CHAIN)], (), "service.name 'wget'"),
     ("wrong span name", "good_chain.jsonl", mutate(lambda l: (l[3].__setitem__("name", "GET /c"), l[3]["attributes"].__setitem__("url.path", "/c")) and None), [(1, CHAIN)], (), "name 'GET /c'"),
     ("wrong status code", "good_chain.jsonl", setattr_(3, "http.response.status_code", 404), [(1, CHAIN)], (), "status_code 404 != 200"),
-    ("wrong port", "good_chain.jsonl", setattr_(2, "server.port", 18083), [(1, CHAIN)], (), "server.port 18083 != 18082"),
+    ("wrong port", "good_chain.jsonl", mutate(lambda l: [x["attributes"].__setitem__("server.port", 18083) for x in l[2:]] and None), [(1, CHAIN)], (), "server.port 18083 != 18082"),
     ("wrong pid", "good_chain.jsonl", setitem(3, "process.pid", 3003), [(1, CHAIN)], (), "process.pid 3003 != 3002"),
+    ("connection ends disagree", "good_chain.jsonl", setattr_(3, "client.port", 40009), [(1, CHAIN)], (), "disagree on ['client.port']"),
+    ("too short", "good_chain.jsonl", None, [(1, CHAIN.replace("pid=3002", "pid=3002,minms=8"))], (), "duration 7.800 ms < 8.0 ms"),
     ("missing leaf span (incomplete chain)", "good_chain.jsonl", mutate(lambda l: l[:3]), [(1, CHAIN)], (), "depth 3 != 4"),
     ("missing middle span", "good_chain.jsonl", mutate(lambda l: [l[0], l[1], l[3]]), [(1, CHAIN)], (), "dangling parent"),
     ("extra sibling span", "good_chain.jsonl", mutate(extra_span), [(1, CHAIN)], (), "branches"),
@@ -130,6 +132,7 @@ GOOD = [
     ("good error chain", "good_error_chain.jsonl", None, [(1, ERR_CHAIN)], ()),
     ("two chains by id", "good_two_ids.jsonl", None, [(2, ID_CHAIN)], ()),
     ("two expectations", "good_chain.jsonl", None, [(1, CHAIN), (0, ERR_CHAIN)], ()),
+    ("long enough", "good_chain.jsonl", None, [(1, CHAIN.replace("pid=3002", "pid=3002,minms=7.5"))], ()),
     ("extra trace allowed", "good_chain.jsonl", mutate(unrelated_trace), [(1, CHAIN)], ("--allow-extra",)),
 ]
 
