@@ -157,7 +157,13 @@ int run_record(const Options& o) {
   spdlog::info("callscope ready: recording to {}", o.output);
   uint64_t last_flush = mono_now_ns();
   int rc = poll_loop(
-      o, *cap, [&](const void* d, size_t s) { writer.append(d, s); },
+      o, *cap,
+      [&](const void* d, size_t s) {
+        if (!writer.append(d, s) && !writer.error().empty() && !g_stop.load()) {
+          spdlog::error("recording stopped: {}", writer.error());
+          g_stop.store(true);
+        }
+      },
       [&](uint64_t now) {
         if (now - last_flush >= 1'000'000'000ULL) {
           writer.flush();
