@@ -168,7 +168,7 @@ size_t find_head_end(std::string_view s, size_t from) {
   return std::string_view::npos;
 }
 
-bool parse_head(std::string_view head, bool request, Message& m, HeadFraming& f) {
+bool parse_head(std::string_view head, bool request, Message& m, HeadFraming& f, size_t* head_end) {
   size_t nl = head.find('\n');
   std::string_view line = head.substr(0, nl);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -178,13 +178,17 @@ bool parse_head(std::string_view head, bool request, Message& m, HeadFraming& f)
   std::string_view te_last;  // last transfer coding seen
   bool host_from_header = false;
   Kept last = Kept::None;    // header an obs-fold continuation line belongs to
+  size_t end = std::string_view::npos;
   size_t p = nl == std::string_view::npos ? head.size() : nl + 1;
   while (p < head.size()) {
     nl = head.find('\n', p);
     line = head.substr(p, (nl == std::string_view::npos ? head.size() : nl) - p);
     p = nl == std::string_view::npos ? head.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) break;
+    if (line.empty()) {
+      if (nl != std::string_view::npos) end = p;
+      break;
+    }
 
     Kept kind;
     std::string_view value;
@@ -252,6 +256,7 @@ bool parse_head(std::string_view head, bool request, Message& m, HeadFraming& f)
     if (request && f.other_transfer_coding) return false;
   }
   m.keep_alive = http10 ? (f.conn_keep_alive && !f.conn_close) : !f.conn_close;
+  if (head_end != nullptr) *head_end = end;
   return true;
 }
 

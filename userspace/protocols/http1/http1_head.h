@@ -39,6 +39,9 @@ size_t find_head_end(std::string_view s, size_t from);
 // traceparent, keep_alive) and `framing`. The terminating empty line may be missing (a head cut short):
 // whatever complete lines are present are used. Returns false if the start line is invalid or a framing
 // header cannot be trusted (bad or conflicting Content-Length, unknown Transfer-Encoding on a request).
-bool parse_head(std::string_view head, bool request, Message& msg, HeadFraming& framing);
+// If `head_end` is given it receives the offset one past the empty line ending the head, or npos if
+// `head` holds none (then the fields describe an incomplete head); it is not set when false is returned.
+bool parse_head(std::string_view head, bool request, Message& msg, HeadFraming& framing,
+                size_t* head_end = nullptr);
 
 }  // namespace cs::http1

@@ -98,8 +98,7 @@ size_t Http1Parser::step(std::string_view cap, size_t off) {
 }
 
 void Http1Parser::begin_message(size_t off) {
-  msg_ = Message{};
-  msg_.is_request = request_;
+  reset_message_fields();
   msg_.start_pos = seg_pos_ + off;
   msg_.first = meta_;
   head_.clear();
@@ -108,6 +107,23 @@ void Http1Parser::begin_message(size_t off) {
   head_in_segment_ = true;
   tunnel_after_ = false;
   state_ = State::Head;
+}
+
+void Http1Parser::reset_message_fields() {
+  // Reset in place: the strings were moved out by the previous message (or hold a partial parse).
+  msg_.method.clear();
+  msg_.target.clear();
+  msg_.path.clear();
+  msg_.host.clear();
+  msg_.version.clear();
+  msg_.traceparent.clear();
+  msg_.status = 0;
+  msg_.keep_alive = true;
+  msg_.uncaptured_bytes = 0;
+  msg_.truncated = false;
+  msg_.end_pos = 0;
+  msg_.last = SyscallMeta{};
+  msg_.is_request = request_;
 }
 
 size_t Http1Parser::step_head(std::string_view cap, size_t off) {
@@ -131,16 +147,20 @@ size_t Http1Parser::step_head(std::string_view cap, size_t off) {
   }
 
   if (head_.empty()) {
-    const size_t e = find_head_end(data.substr(0, std::min(data.size(), kMaxHeadBytes + 3)), 0);
-    if (e != npos) {  // whole head in this segment: parse in place
-      if (!head_confirmed_ || e > kMaxHeadBytes + 2) return fail_head(off + e);
-      HeadFraming framing;
-      if (!parse_head(data.substr(0, e), request_, msg_, framing)) return fail_head(off + e);
+    // Usually the whole head is in this segment: parse in place, finding its end on the way.
+    const std::string_view view = data.substr(0, std::min(data.size(), kMaxHeadBytes + 2));
+    HeadFraming framing;
+    size_t e = npos;
+    const bool ok = head_confirmed_ && parse_head(view, request_, msg_, framing, &e);
+    if (ok && e != npos) {
       framing_ = framing;
       head_parsed(off + e);
       return off + e;
     }
+    if (!ok) e = find_head_end(view, 0);
+    if (e != npos) return fail_head(off + e);  // complete but invalid
     if (data.size() > kMaxHeadBytes) return fail_head(cap.size());
+    reset_message_fields();  // forget the partial parse; the head is parsed again once complete
     head_.assign(data);
     return cap.size();
   }

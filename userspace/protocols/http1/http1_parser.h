@@ -68,6 +68,7 @@ class Http1Parser {
   void on_uncaptured(uint64_t at, uint64_t n);
 
   void begin_message(size_t off);
+  void reset_message_fields();
   // Head complete at segment offset `end_off`: decide how the body is framed.
   void head_parsed(size_t end_off);
   // Ends the current message (state becomes Idle or Tunnel).

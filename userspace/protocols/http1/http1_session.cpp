@@ -17,33 +17,33 @@ void Http1Session::on_segment(Dir dir, const Segment& seg) {
 
 std::string_view Http1Session::on_head(bool request, const Message& msg) {
   if (request) {
-    pending_.emplace_back().method = msg.method;
+    push_back().method = msg.method;
     return {};
   }
   if (is_interim(msg)) return {};
-  if (pending_.empty() || pending_.front().response_started) {
+  if (empty() || front().response_started) {
     response_unmatched_ = true;
     return {};
   }
   response_unmatched_ = false;
-  Pending& front = pending_.front();
-  front.response_started = true;
-  front.response_at = msg.first;
-  if (front.request_done) {
-    sink_.response_started(front.request, request_dir_, msg.first);
-    front.started_reported = true;
+  Pending& f = front();
+  f.response_started = true;
+  f.response_at = msg.first;
+  if (f.request_done) {
+    sink_.response_started(f.request, request_dir_, msg.first);
+    f.started_reported = true;
   }
-  return front.method;
+  return f.method;
 }
 
 void Http1Session::on_message(bool request, Message&& msg) {
   if (request) {
-    if (pending_.empty()) return;  // not reachable: on_head always precedes
+    if (empty()) return;  // not reachable: on_head always precedes
     Pending& p = pending_.back();
     p.request = std::move(msg);
     p.request_done = true;
     sink_.request_complete(p.request, request_dir_);
-    if (&p == &pending_.front()) flush_front();
+    if (&p == &front()) flush_front();  // else the older ones still wait for their responses
     return;
   }
   if (is_interim(msg)) return;
@@ -52,17 +52,17 @@ void Http1Session::on_message(bool request, Message&& msg) {
     ++stats_.unmatched_responses;
     return;
   }
-  Pending& front = pending_.front();
+  Pending& f = front();
   // The connection stops being HTTP after a protocol switch or an established CONNECT tunnel.
-  if (msg.status == 101 || (front.method == "CONNECT" && msg.status < 300)) requests_.enter_tunnel();
-  front.response = std::move(msg);
-  front.response_done = true;
+  if (msg.status == 101 || (f.method == "CONNECT" && msg.status < 300)) requests_.enter_tunnel();
+  f.response = std::move(msg);
+  f.response_done = true;
   flush_front();
 }
 
 void Http1Session::flush_front() {
-  while (!pending_.empty()) {
-    Pending& f = pending_.front();
+  while (!empty()) {
+    Pending& f = front();
     if (!f.request_done) return;
     if (f.response_started && !f.started_reported) {
       sink_.response_started(f.request, request_dir_, f.response_at);
@@ -73,7 +73,7 @@ void Http1Session::flush_front() {
     ex.request = std::move(f.request);
     ex.has_response = true;
     ex.response = std::move(f.response);
-    pending_.pop_front();
+    pop_front();
     sink_.exchange_complete(std::move(ex), request_dir_);
   }
 }
@@ -91,8 +91,8 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
   } else if (r != Http1Parser::CloseResult::Nothing) {
     if (response_unmatched_) {
       ++stats_.unmatched_responses;
-    } else if (!pending_.empty() && pending_.front().response_started && !is_interim(m)) {
-      Pending& f = pending_.front();
+    } else if (!empty() && front().response_started && !is_interim(m)) {
+      Pending& f = front();
       f.response = std::move(m);
       f.response.truncated = true;
       if (f.request_done) {
@@ -102,14 +102,15 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
         ex.response = std::move(f.response);
         ex.end = end;
         ex.end_ns = ts_ns;
-        pending_.pop_front();
+        pop_front();
         sink_.exchange_complete(std::move(ex), request_dir_);
       }
     }
   }
   response_unmatched_ = false;
 
-  for (Pending& p : pending_) {
+  for (size_t i = head_; i < pending_.size(); ++i) {
+    Pending& p = pending_[i];
     if (!p.request_done) continue;  // only its head was seen and it was dropped with the connection
     Exchange ex;
     ex.request = std::move(p.request);
@@ -118,6 +119,41 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
     sink_.exchange_complete(std::move(ex), request_dir_);
   }
   pending_.clear();
+  head_ = 0;
+}
+
+Http1Session::Pending& Http1Session::push_back() {
+  if (empty()) {
+    pending_.clear();
+    head_ = 0;
+  } else if (pending_.size() - head_ >= kMaxPendingRequests) {
+    // Too many requests without responses: report the oldest as evicted.
+    Pending& f = front();
+    if (f.response_started && !f.response_done) response_unmatched_ = true;
+    if (f.request_done) {
+      Exchange ex;
+      ex.request = std::move(f.request);
+      ex.end = Exchange::End::Evicted;
+      ex.end_ns = pending_.back().request.last.exit_ns;
+      pop_front();
+      sink_.exchange_complete(std::move(ex), request_dir_);
+    } else {
+      pop_front();
+    }
+  }
+  if (head_ > 64 && head_ * 2 > pending_.size()) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+  return pending_.emplace_back();
+}
+
+void Http1Session::pop_front() {
+  ++head_;
+  if (head_ == pending_.size()) {
+    pending_.clear();
+    head_ = 0;
+  }
 }
 
 }  // namespace cs::http1

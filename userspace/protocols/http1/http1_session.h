@@ -2,13 +2,17 @@
 // the requests they answer (in order: HTTP/1.x has no ids, pipelined responses come back in request order).
 #pragma once
 
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "protocols/http1/http1_parser.h"
 #include "protocols/protocol.h"
 
 namespace cs::http1 {
+
+// Requests kept waiting for a response at most; beyond, the oldest is reported as Evicted (a response
+// direction that never parses must not grow memory without bound).
+inline constexpr size_t kMaxPendingRequests = 256;
 
 class Http1Session final : public ProtocolSession, private Http1Parser::Events {
  public:
@@ -36,13 +40,20 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   // Reports what the oldest pending exchange is ready for, in order: request_complete has been called by
   // the caller; then response_started, then exchange_complete.
   void flush_front();
+  bool empty() const { return head_ == pending_.size(); }
+  Pending& front() { return pending_[head_]; }
+  void pop_front();
+  Pending& push_back();
 
   const Dir request_dir_;
   ExchangeSink& sink_;
   ProtocolStats stats_;
   Http1Parser requests_;
   Http1Parser responses_;
-  std::deque<Pending> pending_;
+  // Requests awaiting their exchange report, oldest first: pending_[head_ ..]. A vector reused as a
+  // queue: no allocation per request once warm.
+  std::vector<Pending> pending_;
+  size_t head_ = 0;
   bool response_unmatched_ = false;  // the response being parsed answers no known request
 };
 

@@ -2,6 +2,7 @@
 // Every script is also replayed cut at every point (check_split_invariance).
 #include <gtest/gtest.h>
 
+#include "protocols/http1/http1_session.h"
 #include "unit/protocols/http1/http1_script.h"
 
 namespace cs::http1 {
@@ -271,6 +272,26 @@ TEST(Http1Session, ConnectTunnelStopsParsing) {
   EXPECT_EQ(r.exchanges[0].request.path, "db:5432");
   EXPECT_EQ(r.stats.parse_errors, 0u);
   EXPECT_EQ(check_split_invariance(steps), "");
+}
+
+}  // namespace
+}  // namespace cs::http1
+
+namespace cs::http1 {
+namespace {
+
+TEST(Http1Session, TooManyUnansweredRequestsEvictsOldest) {
+  std::string many;
+  for (size_t i = 0; i < kMaxPendingRequests + 3; ++i) many += "GET /r" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  const test::Result r = test::run({test::req(many), test::resp(kOk5)});
+  ASSERT_EQ(r.exchanges.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(r.exchanges[i].end, Exchange::End::Evicted);
+    EXPECT_FALSE(r.exchanges[i].has_response);
+    EXPECT_EQ(r.exchanges[i].request.target, "/r" + std::to_string(i));
+  }
+  EXPECT_EQ(r.exchanges[3].request.target, "/r3");  // the response answers the oldest still kept
+  EXPECT_TRUE(r.exchanges[3].has_response);
 }
 
 }  // namespace
