@@ -85,8 +85,7 @@ run_phase() {
   sleep 1
   cs_stop_agent
 
-  kill -TERM "$master"
-  timeout 10 tail --pid="$master" -f /dev/null || cs_fail "nginx ($phase) did not stop"
+  cs_stop "$master" "nginx ($phase)"
 
   local backend_comm chain
   backend_comm="$(cs_comm "$BACKEND_PID")"

@@ -176,3 +176,15 @@ cs_only_child() {
   done
   cs_fail "process $parent did not get exactly one child within 20s (children: ${kids:-none})"
 }
+
+# cs_stop PID NAME: SIGTERM, waits 10 s at most (fails otherwise), forgets PID (so the exit trap does not
+# signal a recycled pid later).
+cs_stop() {
+  local pid="$1" name="$2" p kept=()
+  kill -TERM "$pid" 2>/dev/null || true
+  timeout 10 tail --pid="$pid" -f /dev/null || cs_fail "$name (pid $pid) did not stop within 10s of SIGTERM"
+  for p in "${CS_PIDS[@]}"; do
+    [ "$p" = "$pid" ] || kept+=("$p")
+  done
+  CS_PIDS=("${kept[@]}")
+}
