@@ -22,9 +22,10 @@ bench_agent_bin() {
     return
   fi
   local dir="$BENCH_ROOT/build-bench"
-  cmake -S "$BENCH_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null \
-    || bench_die "cmake configure failed (see above)"
-  cmake --build "$dir" -j2 --target callscope >/dev/null || bench_die "building callscope failed"
+  cmake -S "$BENCH_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/tmp/callscope-bench-build.log 2>&1 \
+    || { cat /tmp/callscope-bench-build.log >&2; bench_die "cmake configure failed"; }
+  cmake --build "$dir" -j2 --target callscope >>/tmp/callscope-bench-build.log 2>&1 \
+    || { tail -40 /tmp/callscope-bench-build.log >&2; bench_die "building callscope failed (log: /tmp/callscope-bench-build.log)"; }
   echo "$dir/userspace/callscope"
 }
 
@@ -62,14 +63,21 @@ bench_stop_agent() {
   echo "warning: agent $pid did not stop within 20 s after SIGINT; killed" >&2
 }
 
-# Snapshot of the BPF programs loaded by process $1: "name run_time_ns run_cnt" per line.
+# Ids of the BPF programs loaded now, one per line (taken before starting the agent, so that its own
+# programs can be told apart from those of other callscope instances: bpftool here has no pid info).
+bench_bpf_prog_ids() {
+  bpftool prog show --json 2>/dev/null | python3 -c 'import json, sys; [print(p["id"]) for p in json.load(sys.stdin)]'
+}
+
+# Snapshot of the "cs_*" BPF programs loaded since the id list in file $1: "name run_time_ns run_cnt"
+# per line (run_time_ns/run_cnt are 0 unless kernel.bpf_stats_enabled=1).
 bench_bpf_prog_stats() {
   bpftool prog show --json 2>/dev/null | python3 -c '
 import json, sys
-pid = int(sys.argv[1])
+old = {int(x) for x in open(sys.argv[1]).read().split()}
 for p in json.load(sys.stdin):
-    if any(int(x.get("pid", -1)) == pid for x in p.get("pids", [])):
-        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))
+    if p["id"] not in old and p.get("name", "").startswith("cs_"):
+        print(p["name"], p.get("run_time_ns", 0), p.get("run_cnt", 0))
 ' "$1"
 }
 
@@ -101,7 +109,8 @@ EOF
 
 bench_machine_summary() {
   echo "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)," \
-       "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+       "load average before: $(cut -d' ' -f1-3 /proc/loadavg)," \
+       "other callscope processes running: $(pgrep -c -x callscope || true)"
 }
 
 # wrk --latency output (file $1) -> "requests_per_s total_requests p50_us p90_us p99_us"
@@ -116,7 +125,7 @@ total = re.search(r"(\d+) requests in", text)
 pct = {p: us(v, u) for p, v, u in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
 if not rps or not total or len(pct) != 3:
     sys.exit("cannot parse wrk output in " + sys.argv[1])
-print(rps.group(1), total.group(1), pct["50"], pct["90"], pct["99"])
+print(rps.group(1), total.group(1), f"{pct['50']:.0f}", f"{pct['90']:.0f}", f"{pct['99']:.0f}")
 EOF2
 }
 

@@ -39,6 +39,7 @@ trap cleanup EXIT
 NGINX_PIN=() WRK_PIN=()
 if [ "$PIN" = 1 ]; then NGINX_PIN=(taskset -c 0) WRK_PIN=(taskset -c 1); fi
 
+chmod 755 "$WORK"  # nginx workers run as an unprivileged user
 mkdir -p "$WORK/www" "$WORK/tmp"
 python3 -c 'import sys; sys.stdout.write(("<p>callscope benchmark page</p>\n" * 40)[:600])' >"$WORK/www/index.html"
 cat >"$WORK/nginx.conf" <<EOF
@@ -115,10 +116,11 @@ done
 
 # Per-program BPF cost: one more agent round with the kernel's accounting on.
 sysctl -qw kernel.bpf_stats_enabled=1
+bench_bpf_prog_ids >"$WORK/bpf.ids"
 start_agent "$WORK/agent.stats.log"
-bench_bpf_prog_stats "$AGENT_PID" >"$WORK/bpf.before"
+bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.before"
 read -r s_rps s_total _ _ _ < <(run_wrk "$WORK/wrk.stats")
-bench_bpf_prog_stats "$AGENT_PID" >"$WORK/bpf.after"
+bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.after"
 bench_stop_agent "$AGENT_PID"
 AGENT_PID=""
 sysctl -qw kernel.bpf_stats_enabled="$STATS_BEFORE"

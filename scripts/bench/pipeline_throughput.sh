@@ -18,9 +18,10 @@ REPEAT=${REPEAT:-3}
 
 bench_need_tools cmake python3 /usr/bin/time
 BUILD="$BENCH_ROOT/build-bench"
-cmake -S "$BENCH_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCALLSCOPE_BUILD_BENCH=ON >/dev/null \
-  || bench_die "cmake configure failed"
-cmake --build "$BUILD" -j2 --target callscope callscope_bench >/dev/null || bench_die "build failed"
+cmake -S "$BENCH_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCALLSCOPE_BUILD_BENCH=ON >/tmp/callscope-bench-build.log 2>&1 \
+  || { cat /tmp/callscope-bench-build.log >&2; bench_die "cmake configure failed"; }
+cmake --build "$BUILD" -j2 --target callscope callscope_bench >>/tmp/callscope-bench-build.log 2>&1 \
+  || { tail -40 /tmp/callscope-bench-build.log >&2; bench_die "build failed (log: /tmp/callscope-bench-build.log)"; }
 BIN="$BUILD/userspace/callscope"
 GEN="$BUILD/tests/callscope_bench"
 WORK=$(mktemp -d /tmp/callscope-bench-replay.XXXXXX)
@@ -50,8 +51,8 @@ wall_s = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
 cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
 rss = int(field("Maximum resident set size (kbytes)")) / 1024
 log = open(sys.argv[2], errors="replace").read()
-rec = re.findall(r"records=(\d+)", log)
-spans = re.findall(r" spans=(\d+)", log)
+rec = re.findall(r"\brecords=(\d+)", log)
+spans = re.findall(r"\bspans=(\d+) \(server", log)
 print(f"{wall_s:.3f} {cpu:.3f} {rss:.1f} {rec[-1] if rec else '?'} {spans[-1] if spans else '?'}")
 EOF
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if float('$(cut -d' ' -f2 "$WORK/res.$i")') < float('$(cut -d' ' -f2 "$best")') else 1)"; then
@@ -77,6 +78,7 @@ ROWS+="$(replay_row "$WORK/generated.cscap" "generated (400 conns, 30% chained)"
 # 2. Recorded from real traffic.
 REAL_NOTE=""
 if [ "$(id -u)" -eq 0 ] && command -v nginx >/dev/null && command -v wrk >/dev/null; then
+  chmod 755 "$WORK"  # nginx workers run as an unprivileged user
   mkdir -p "$WORK/www" "$WORK/tmp"
   python3 -c 'import sys; sys.stdout.write(("<p>callscope benchmark page</p>\n" * 40)[:600])' >"$WORK/www/index.html"
   cat >"$WORK/nginx.conf" <<EOF
