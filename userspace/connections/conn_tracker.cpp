@@ -43,6 +43,7 @@ Connection& ConnTracker::create(const cs_event_header& h, int32_t fd, uint64_t s
   c.remote = Endpoint::from(t.remote);
   c.kernel_role = role;
   c.comm = comm_of(h);
+  c.opened_ns = h.ts_ns;
   c.last_activity_ns = h.ts_ns;
   lru_.push_back(&c);
   c.lru_pos = std::prev(lru_.end());
@@ -105,8 +106,16 @@ bool ConnTracker::detect(Connection& c, Dir dir, std::string_view first_bytes) {
 void ConnTracker::on_data(const cs_data_event& e) {
   ++stats_.data_events;
   Connection* c = find(e.hdr.pid, e.fd);
-  if (c == nullptr || (e.sock_id != 0 && c->sock_id != 0 && c->sock_id != e.sock_id))
-    c = &create(e.hdr, e.fd, e.sock_id, e.tuple, static_cast<cs_role>(e.role));
+  if (c != nullptr && e.sock_id != 0 && c->sock_id != 0 && c->sock_id != e.sock_id) {
+    // Another socket under this fd: a late event of the one it replaced (it entered the syscall before
+    // the current connection existed), or a new socket whose open we did not see.
+    if (e.enter_ns < c->opened_ns) {
+      ++stats_.out_of_order;
+      return;
+    }
+    c = nullptr;
+  }
+  if (c == nullptr) c = &create(e.hdr, e.fd, e.sock_id, e.tuple, static_cast<cs_role>(e.role));
   touch(*c, e.hdr.ts_ns);
   if (c->proto == Connection::Proto::Unknown) return;
 

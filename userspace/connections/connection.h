@@ -22,6 +22,7 @@ struct Connection {
   Endpoint remote;
   cs_role kernel_role = CS_ROLE_UNKNOWN;
   std::string comm;
+  uint64_t opened_ns = 0;     // open event, or first event seen
   uint64_t last_activity_ns = 0;
 
   StreamCursor egress;

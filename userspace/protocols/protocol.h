@@ -59,7 +59,8 @@ struct Exchange {
   Message request;
   bool has_response = false;
   Message response;
-  enum class End : uint8_t { Complete, ConnectionClosed, ConnectionReset, Evicted } end = End::Complete;
+  // Lost: the response was in bytes the capture lost (a later response answers a later request).
+  enum class End : uint8_t { Complete, ConnectionClosed, ConnectionReset, Evicted, Lost } end = End::Complete;
   uint64_t end_ns = 0;          // when the exchange ended if not Complete (close/reset time)
 };
 

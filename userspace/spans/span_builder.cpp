@@ -109,6 +109,10 @@ Span SpanBuilder::make_span(const Connection& c, const Exchange& ex) {
       s.error = true;
       s.status_message = ex.has_response ? "connection reset during the response" : "connection reset before the response";
       break;
+    case Exchange::End::Lost:
+      s.error = true;
+      s.status_message = "response lost (events dropped)";
+      break;
     case Exchange::End::Evicted:
       s.error = true;
       s.status_message = "connection state evicted before the response";

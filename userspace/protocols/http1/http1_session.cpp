@@ -11,8 +11,37 @@ Http1Session::Http1Session(Dir request_dir, ExchangeSink& sink)
     : request_dir_(request_dir), sink_(sink), requests_(true, *this, stats_), responses_(false, *this, stats_) {}
 
 void Http1Session::on_segment(Dir dir, const Segment& seg) {
-  if (dir == request_dir_) requests_.feed(seg);
-  else responses_.feed(seg);
+  if (dir == request_dir_) {
+    requests_.feed(seg);
+    return;
+  }
+  if (response_pos_known_ && seg.pos > next_response_pos_) response_gap_ = true;
+  response_pos_known_ = true;
+  next_response_pos_ = seg.pos + seg.len;
+  responses_.feed(seg);
+}
+
+// After lost response bytes, the oldest pending request may have had its whole response in the hole.
+// Without pipelining a client sends request k+1 only once response k has arrived. So a pending request
+// followed by another request that was sent after the last response we saw began, and before this
+// response began, was answered in the lost bytes: its exchange ends as Lost (its end time is unknown:
+// the span ends with its request). A next request sent before the last seen response began is
+// pipelining: then the agent cannot tell which response was lost and keeps the order.
+void Http1Session::skip_lost_responses(const Message& head) {
+  response_gap_ = false;
+  while (pending_.size() - head_ >= 2) {
+    Pending& f = front();
+    const Pending& next = pending_[head_ + 1];
+    if (!f.request_done || f.response_started || !next.request_done) return;
+    if (next.request.last.exit_ns >= head.first.exit_ns) return;
+    if (next.request.first.enter_ns <= last_response_start_ns_) return;
+    Exchange ex;
+    ex.request = std::move(f.request);
+    ex.end = Exchange::End::Lost;
+    ex.end_ns = ex.request.last.exit_ns;
+    pop_front();
+    sink_.exchange_complete(std::move(ex), request_dir_);
+  }
 }
 
 std::string_view Http1Session::on_head(bool request, const Message& msg) {
@@ -21,11 +50,13 @@ std::string_view Http1Session::on_head(bool request, const Message& msg) {
     return {};
   }
   if (is_interim(msg)) return {};
+  if (response_gap_) skip_lost_responses(msg);
   if (empty() || front().response_started) {
     response_unmatched_ = true;
     return {};
   }
   response_unmatched_ = false;
+  last_response_start_ns_ = msg.first.exit_ns;
   Pending& f = front();
   f.response_started = true;
   f.response_at = msg.first;

@@ -54,7 +54,14 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   // queue: no allocation per request once warm.
   std::vector<Pending> pending_;
   size_t head_ = 0;
-  bool response_unmatched_ = false;  // the response being parsed answers no known request
+  bool response_unmatched_ = false;
+  // Lost bytes on the response side since the last response head: the next response may answer a later
+  // request than the oldest pending one (see skip_lost_responses).
+  bool response_gap_ = false;
+  uint64_t last_response_start_ns_ = 0;  // exit time of the syscall carrying the last paired response's start
+  bool response_pos_known_ = false;
+  uint64_t next_response_pos_ = 0;
+  void skip_lost_responses(const Message& response_head);  // the response being parsed answers no known request
 };
 
 }  // namespace cs::http1
