@@ -6,6 +6,9 @@
 # protocol), which is the cost we want to know. Load: redis-benchmark -q -n $REQUESTS -c $CONNS -P 1
 # -t get,set per round.
 #
+# Time bound: a warm-up run measures the rate first; if REQUESTS per test would take longer than
+# MAX_TEST_SECONDS (8) at that rate, REQUESTS is lowered to fit (said in the report).
+#
 # Env: ROUNDS (5) REQUESTS (200000) CONNS (32) PORT (16479) CALLSCOPE_BIN (else builds build-bench)
 #      PIN (1: redis-server on CPU 0, redis-benchmark on CPU 1, agent not pinned; 0: nothing pinned)
 # Prints a markdown report on stdout; progress on stderr. Root needed. ~2-3 min with the defaults.
@@ -66,6 +69,14 @@ start_agent() {  # $1 = log file
   bench_wait_ready "$1" "$AGENT_PID"
 }
 
+MAX_TEST_SECONDS=${MAX_TEST_SECONDS:-8}
+REQUESTED=$REQUESTS
+SAVE_REQUESTS=$REQUESTS
+REQUESTS=20000
+read -r wset wget _ < <(run_load "$WORK/load.warmup")
+REQUESTS=$(python3 -c "print(min($SAVE_REQUESTS, max(10000, int(min($wset, $wget) * $MAX_TEST_SECONDS) // 10000 * 10000)))")
+[ "$REQUESTS" -lt "$REQUESTED" ] && echo "warm-up: SET $wset GET $wget ops/s: -n lowered from $REQUESTED to $REQUESTS to stay within ${MAX_TEST_SECONDS}s per test" >&2
+
 HZ=$(bench_hz)
 OPS=$((2 * REQUESTS))
 declare -a A_SET A_GET B_SET B_GET A_SUM B_SUM B_CPU
@@ -115,4 +126,5 @@ $ROWS
 - agent CPU per 1,000 operations (median of B rounds): $(bench_median "${B_CPU[@]}") s
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
 - ring buffer drops over all B rounds: $B_DROPS
+$([ "$REQUESTS" -lt "$REQUESTED" ] && echo "- -n was lowered from $REQUESTED to $REQUESTS after a warm-up run (SET $wset, GET $wget ops/s) to keep each test within ${MAX_TEST_SECONDS}s")
 EOF
