@@ -110,17 +110,34 @@ void Correlator::drop_oldest_if_full() {
   }
 }
 
-uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const FlowKey& flow, bool flow_valid,
-                                    std::optional<TraceParent> traceparent, uint64_t now_ns) {
+Correlator::Node& Correlator::new_node(SpanKind kind, ThreadKey thread, uint64_t now_ns) {
   drop_oldest_if_full();
   uint64_t id = ids_.next_span_id();
   Node& n = nodes_[id];
   n.id = id;
-  n.kind = SpanKind::Server;
+  n.kind = kind;
   n.thread = thread;
   n.created_ns = now_ns;
-  n.traceparent = traceparent;
   creation_order_.push_back(id);
+  return n;
+}
+
+void Correlator::settle_without_client(Node& n) {
+  if (n.traceparent) {
+    n.state = ParentState::Remote;
+    n.parent = n.traceparent->parent_span_id;
+    ++stats_.linked_traceparent;
+  } else {
+    n.state = ParentState::Root;
+    ++stats_.unlinked_server;
+  }
+}
+
+uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const FlowKey& flow, bool flow_valid,
+                                    std::optional<TraceParent> traceparent, uint64_t now_ns) {
+  Node& n = new_node(SpanKind::Server, thread, now_ns);
+  const uint64_t id = n.id;
+  n.traceparent = traceparent;
   serving_[thread].push_back(Serving{id, conn_gen});
   last_input_[thread] = id;
 
@@ -145,16 +162,7 @@ uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const F
     }
   }
   // No way to find a traced client for it: settle now.
-  if (n.state == ParentState::Unknown || n.state == ParentState::Root) {
-    if (n.traceparent) {
-      n.state = ParentState::Remote;
-      n.parent = n.traceparent->parent_span_id;
-      ++stats_.linked_traceparent;
-    } else {
-      n.state = ParentState::Root;
-      ++stats_.unlinked_server;
-    }
-  }
+  if (n.state == ParentState::Unknown || n.state == ParentState::Root) settle_without_client(n);
   return id;
 }
 
@@ -180,14 +188,8 @@ void Correlator::client_connected(ThreadKey thread, uint64_t conn_gen) {
 
 uint64_t Correlator::client_request(ThreadKey thread, uint64_t conn_gen, bool first_on_conn, const FlowKey& flow,
                                     bool flow_valid, uint64_t now_ns) {
-  drop_oldest_if_full();
-  uint64_t id = ids_.next_span_id();
-  Node& n = nodes_[id];
-  n.id = id;
-  n.kind = SpanKind::Client;
-  n.thread = thread;
-  n.created_ns = now_ns;
-  creation_order_.push_back(id);
+  Node& n = new_node(SpanKind::Client, thread, now_ns);
+  const uint64_t id = n.id;
 
   std::optional<uint64_t> parent;
   auto hint = connect_hint_.find(conn_gen);
@@ -259,14 +261,7 @@ void Correlator::settle_unmatched_servers(uint64_t now_ns, bool all) {
       server_waiting_.erase(*n->waiting_flow);
       n->waiting_flow.reset();
     }
-    if (n->traceparent) {
-      n->state = ParentState::Remote;
-      n->parent = n->traceparent->parent_span_id;
-      ++stats_.linked_traceparent;
-    } else {
-      n->state = ParentState::Root;
-      ++stats_.unlinked_server;
-    }
+    settle_without_client(*n);
   }
   while (!client_flow_expiry_.empty()) {
     const FlowExpiry& e = client_flow_expiry_.front();

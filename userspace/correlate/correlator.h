@@ -102,6 +102,9 @@ class Correlator {
     bool ambiguous = false;
   };
   ServingLookup serving_parent(ThreadKey thread) const;
+  Node& new_node(SpanKind kind, ThreadKey thread, uint64_t now_ns);
+  // A server span with no traced client: remote parent from its traceparent, else a root.
+  void settle_without_client(Node& n);
   void link(Node& child, uint64_t parent_id);
   void settle_unmatched_servers(uint64_t now_ns, bool all);
   void emit_due(uint64_t now_ns, bool all);

@@ -384,15 +384,7 @@ void Http1Parser::on_gap(uint64_t gap) {
       }
       break;
     case State::ChunkData:
-      if (gap <= remaining_) {
-        remaining_ -= gap;
-        msg_.uncaptured_bytes += gap;
-        if (remaining_ == 0) {
-          state_ = State::ChunkDataEnd;
-          chunk_cr_ = false;
-        }
-        break;
-      }
+      if (skip_unseen_chunk_data(gap)) break;
       [[fallthrough]];
     case State::ChunkSize:
     case State::ChunkDataEnd:
@@ -447,15 +439,7 @@ void Http1Parser::on_uncaptured(uint64_t at, uint64_t n) {
       break;
     }
     case State::ChunkData:
-      if (n <= remaining_) {  // the uncaptured bytes are chunk data: framing kept
-        remaining_ -= n;
-        msg_.uncaptured_bytes += n;
-        if (remaining_ == 0) {
-          state_ = State::ChunkDataEnd;
-          chunk_cr_ = false;
-        }
-        break;
-      }
+      if (skip_unseen_chunk_data(n)) break;  // the uncaptured bytes are chunk data: framing kept
       [[fallthrough]];
     case State::ChunkSize:
     case State::ChunkDataEnd:
@@ -504,6 +488,17 @@ Http1Parser::CloseResult Http1Parser::close(Message& out) {
   resyncing_ = false;
   release_head_buffer();
   return r;
+}
+
+bool Http1Parser::skip_unseen_chunk_data(uint64_t n) {
+  if (n > remaining_) return false;
+  remaining_ -= n;
+  msg_.uncaptured_bytes += n;
+  if (remaining_ == 0) {
+    state_ = State::ChunkDataEnd;
+    chunk_cr_ = false;
+  }
+  return true;
 }
 
 }  // namespace cs::http1

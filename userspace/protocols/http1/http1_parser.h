@@ -63,6 +63,8 @@ class Http1Parser {
   size_t step_chunk_data_end(std::string_view cap, size_t off);
   size_t step_trailers(std::string_view cap, size_t off);
   size_t step_resync(std::string_view cap, size_t off);
+  // Skips `n` bytes that were not seen inside chunk data; false if they run past the chunk (framing lost).
+  bool skip_unseen_chunk_data(uint64_t n);
 
   void on_gap(uint64_t gap);
   void on_uncaptured(uint64_t at, uint64_t n);
