@@ -7,9 +7,12 @@
 # with kernel.bpf_stats_enabled=1 to read the per-program BPF cost (kept out of the A/B rounds, since
 # the accounting itself costs time); the sysctl is restored afterwards.
 #
+# With CAPTURE_ONLY=1 (default) a third variant C runs in each round: `callscope record -o /dev/null`
+# (BPF capture + ring buffer reading, no pipeline), which splits the cost between kernel and user space.
+#
 # Env: ROUNDS (5) DURATION (10) CONNS (32) THREADS (2) PORT (18480) CALLSCOPE_BIN (else builds
 #      build-bench) PIN (1: nginx on CPU 0, wrk on CPU 1, agent not pinned; 0: nothing pinned)
-# Prints a markdown report on stdout; progress on stderr. Root needed. ~2.5 min with the defaults.
+# Prints a markdown report on stdout; progress on stderr. Root needed. ~4 min with the defaults.
 set -euo pipefail
 source "$(dirname "$0")/bench_lib.sh"
 
@@ -19,6 +22,7 @@ CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18480}
 PIN=${PIN:-1}
+CAPTURE_ONLY=${CAPTURE_ONLY:-1}
 
 bench_need_root
 bench_need_tools nginx wrk bpftool python3 taskset
@@ -84,7 +88,7 @@ start_agent() {  # $1 = log file
 }
 
 HZ=$(bench_hz)
-declare -a A_RPS B_RPS A_P50 A_P90 A_P99 B_P50 B_P90 B_P99 B_CPU B_SPANS
+declare -a C_RPS C_CPU A_RPS B_RPS A_P50 A_P90 A_P99 B_P50 B_P90 B_P99 B_CPU B_SPANS
 B_HWM=0
 B_DROPS=0
 ROWS=""
@@ -112,6 +116,21 @@ for ((r = 1; r <= ROUNDS; r++)); do
   B_DROPS=$((B_DROPS + ${drops:-0}))
   ROWS+="| $r | B (agent) | $rps | $p50 | $p90 | $p99 | $cpu_per_k | ${spans:-?} spans / $total req |"$'\n'
   echo "round $r B: $rps req/s, agent CPU ${cpu_per_k}s per 1000 req, spans ${spans:-?}, drops ${drops:-?}" >&2
+  # C: kernel capture only (`callscope record -o /dev/null`: BPF + ring buffer, no pipeline).
+  [ "$CAPTURE_ONLY" = 1 ] || continue
+  "$BIN" record -o /dev/null --port "$PORT" --stats-interval 0 2>"$WORK/record.$r.log" &
+  AGENT_PID=$!
+  bench_wait_ready "$WORK/record.$r.log" "$AGENT_PID"
+  c0=$(bench_cpu_ticks "$AGENT_PID")
+  read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.C.$r")
+  sleep 1
+  c1=$(bench_cpu_ticks "$AGENT_PID")
+  bench_stop_agent "$AGENT_PID"
+  AGENT_PID=""
+  cpu_per_k=$(python3 -c "print(f'{($c1 - $c0) / $HZ / ($total / 1000):.4f}')")
+  C_RPS+=("$rps") C_CPU+=("$cpu_per_k")
+  ROWS+="| $r | C (record to /dev/null) | $rps | $p50 | $p90 | $p99 | $cpu_per_k | - |"$'\n'
+  echo "round $r C: $rps req/s, recorder CPU ${cpu_per_k}s per 1000 req" >&2
 done
 
 # Per-program BPF cost: one more agent round with the kernel's accounting on.
@@ -149,6 +168,7 @@ $ROWS
 | B (agent) | $mB | $(bench_median "${B_P50[@]}") | $(bench_median "${B_P90[@]}") | $(bench_median "${B_P99[@]}") |
 
 - throughput with agent (median B / median A): $(python3 -c "print(f'{100 * $mB / $mA:.1f}%')")
+$([ "$CAPTURE_ONLY" = 1 ] && echo "- throughput with capture only (median C / median A): $(python3 -c "print(f'{100 * $(bench_median "${C_RPS[@]}") / $mA:.1f}%')"); recorder CPU per 1,000 requests (median): $(bench_median "${C_CPU[@]}") s")
 - agent CPU per 1,000 requests (median of B rounds): $(bench_median "${B_CPU[@]}") s
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
 - spans emitted per request (median; 2 expected: wrk client span + nginx server span): $(bench_median "${B_SPANS[@]}")
