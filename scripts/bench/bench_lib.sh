@@ -141,3 +141,13 @@ for line in open(sys.argv[1], errors="replace"):
 print(found)
 EOF2
 }
+
+# Voluntary context switches of process $1 (all its threads): how often it slept and was woken.
+bench_wakeups() {
+  local pid=$1 total=0 n t
+  for t in /proc/"$pid"/task/*/status; do
+    n=$(awk '/^voluntary_ctxt_switches:/ {print $2}' "$t" 2>/dev/null || echo 0)
+    total=$((total + ${n:-0}))
+  done
+  echo "$total"
+}

@@ -7,12 +7,13 @@
 # with kernel.bpf_stats_enabled=1 to read the per-program BPF cost (kept out of the A/B rounds, since
 # the accounting itself costs time); the sysctl is restored afterwards.
 #
-# With CAPTURE_ONLY=1 (default) a third variant C runs in each round: `callscope record -o /dev/null`
-# (BPF capture + ring buffer reading, no pipeline), which splits the cost between kernel and user space.
+# With CAPTURE_ONLY=1 (default) two more variants run in each round, to split the cost:
+#   C = `callscope record -o /dev/null --port PORT` (BPF capture + ring buffer reading, no pipeline)
+#   D = `callscope --port 1 ...` (all hooks attached, the filter matches nothing: no event is produced)
 #
 # Env: ROUNDS (5) DURATION (10) CONNS (32) THREADS (2) PORT (18480) CALLSCOPE_BIN (else builds
 #      build-bench) PIN (1: nginx on CPU 0, wrk on CPU 1, agent not pinned; 0: nothing pinned)
-# Prints a markdown report on stdout; progress on stderr. Root needed. ~4 min with the defaults.
+# Prints a markdown report on stdout; progress on stderr. Root needed. ~4.5 min with the defaults.
 set -euo pipefail
 source "$(dirname "$0")/bench_lib.sh"
 
@@ -88,7 +89,7 @@ start_agent() {  # $1 = log file
 }
 
 HZ=$(bench_hz)
-declare -a C_RPS C_CPU A_RPS B_RPS A_P50 A_P90 A_P99 B_P50 B_P90 B_P99 B_CPU B_SPANS
+declare -a D_RPS B_WAKE C_WAKE C_RPS C_CPU A_RPS B_RPS A_P50 A_P90 A_P99 B_P50 B_P90 B_P99 B_CPU B_SPANS
 B_HWM=0
 B_DROPS=0
 ROWS=""
@@ -100,10 +101,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
   echo "round $r A: $rps req/s" >&2
   # B: agent attached.
   start_agent "$WORK/agent.$r.log"
-  c0=$(bench_cpu_ticks "$AGENT_PID")
+  c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
   read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.B.$r")
   sleep 1  # let the agent drain the ring buffer before reading its CPU time
-  c1=$(bench_cpu_ticks "$AGENT_PID")
+  c1=$(bench_cpu_ticks "$AGENT_PID") w1=$(bench_wakeups "$AGENT_PID")
+  B_WAKE+=("$(python3 -c "print(f'{($w1 - $w0) / ($total / 1000):.0f}')")")
   hwm=$(bench_hwm_kb "$AGENT_PID")
   bench_stop_agent "$AGENT_PID"
   AGENT_PID=""
@@ -121,16 +123,27 @@ for ((r = 1; r <= ROUNDS; r++)); do
   "$BIN" record -o /dev/null --port "$PORT" --stats-interval 0 2>"$WORK/record.$r.log" &
   AGENT_PID=$!
   bench_wait_ready "$WORK/record.$r.log" "$AGENT_PID"
-  c0=$(bench_cpu_ticks "$AGENT_PID")
+  c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
   read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.C.$r")
   sleep 1
-  c1=$(bench_cpu_ticks "$AGENT_PID")
+  c1=$(bench_cpu_ticks "$AGENT_PID") w1=$(bench_wakeups "$AGENT_PID")
+  C_WAKE+=("$(python3 -c "print(f'{($w1 - $w0) / ($total / 1000):.0f}')")")
   bench_stop_agent "$AGENT_PID"
   AGENT_PID=""
   cpu_per_k=$(python3 -c "print(f'{($c1 - $c0) / $HZ / ($total / 1000):.4f}')")
   C_RPS+=("$rps") C_CPU+=("$cpu_per_k")
   ROWS+="| $r | C (record to /dev/null) | $rps | $p50 | $p90 | $p99 | $cpu_per_k | - |"$'\n'
   echo "round $r C: $rps req/s, recorder CPU ${cpu_per_k}s per 1000 req" >&2
+  # D: hooks attached, nothing traced (`callscope --port 1`): the cost every untraced syscall pays.
+  "$BIN" --port 1 --format json --output /dev/null --stats-interval 0 2>"$WORK/idle.$r.log" &
+  AGENT_PID=$!
+  bench_wait_ready "$WORK/idle.$r.log" "$AGENT_PID"
+  read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.D.$r")
+  bench_stop_agent "$AGENT_PID"
+  AGENT_PID=""
+  D_RPS+=("$rps")
+  ROWS+="| $r | D (agent, filter matches nothing) | $rps | $p50 | $p90 | $p99 | - | - |"$'\n'
+  echo "round $r D: $rps req/s" >&2
 done
 
 # Per-program BPF cost: one more agent round with the kernel's accounting on.
@@ -168,8 +181,10 @@ $ROWS
 | B (agent) | $mB | $(bench_median "${B_P50[@]}") | $(bench_median "${B_P90[@]}") | $(bench_median "${B_P99[@]}") |
 
 - throughput with agent (median B / median A): $(python3 -c "print(f'{100 * $mB / $mA:.1f}%')")
-$([ "$CAPTURE_ONLY" = 1 ] && echo "- throughput with capture only (median C / median A): $(python3 -c "print(f'{100 * $(bench_median "${C_RPS[@]}") / $mA:.1f}%')"); recorder CPU per 1,000 requests (median): $(bench_median "${C_CPU[@]}") s")
+$([ "$CAPTURE_ONLY" = 1 ] && echo "- throughput with capture only (median C / median A): $(python3 -c "print(f'{100 * $(bench_median "${C_RPS[@]}") / $mA:.1f}%')"); recorder CPU per 1,000 requests (median): $(bench_median "${C_CPU[@]}") s; recorder wake-ups (voluntary context switches) per 1,000 requests (median): $(bench_median "${C_WAKE[@]}")")
+$([ "$CAPTURE_ONLY" = 1 ] && echo "- throughput with hooks attached but nothing traced (median D / median A): $(python3 -c "print(f'{100 * $(bench_median "${D_RPS[@]}") / $mA:.1f}%')")")
 - agent CPU per 1,000 requests (median of B rounds): $(bench_median "${B_CPU[@]}") s
+- agent wake-ups (voluntary context switches) per 1,000 requests (median of B rounds): $(bench_median "${B_WAKE[@]}")
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
 - spans emitted per request (median; 2 expected: wrk client span + nginx server span): $(bench_median "${B_SPANS[@]}")
 - ring buffer drops over all B rounds: $B_DROPS
