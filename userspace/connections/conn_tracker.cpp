@@ -41,6 +41,8 @@ Connection& ConnTracker::create(const cs_event_header& h, int32_t fd, uint64_t s
   c.sock_id = sock_id;
   c.local = Endpoint::from(t.local);
   c.remote = Endpoint::from(t.remote);
+  c.local_ip = c.local.ip();
+  c.remote_ip = c.remote.ip();
   c.kernel_role = role;
   c.comm = comm_of(h);
   c.opened_ns = h.ts_ns;

@@ -20,6 +20,8 @@ struct Connection {
   uint64_t sock_id = 0;      // kernel socket identity; a change under the same fd means a new connection
   Endpoint local;
   Endpoint remote;
+  std::string local_ip;      // printed once per connection, used by every span on it
+  std::string remote_ip;
   cs_role kernel_role = CS_ROLE_UNKNOWN;
   std::string comm;
   uint64_t opened_ns = 0;     // open event, or first event seen

@@ -92,22 +92,22 @@ void Correlator::link(Node& child, uint64_t parent_id) {
 }
 
 void Correlator::drop_oldest_if_full() {
-  while (nodes_.size() >= config_.max_pending_spans && !creation_order_.empty()) {
-    uint64_t id = creation_order_.front();
-    creation_order_.pop_front();
-    Node* n = node(id);
-    if (n == nullptr) continue;
-    if (n->waiting_flow) server_waiting_.erase(*n->waiting_flow);
-    forget_serving(id);
-    nodes_.erase(id);
+  while (nodes_.size() >= config_.max_pending_spans && oldest_ != nullptr) {
+    Node& n = *oldest_;
+    if (n.waiting_flow) server_waiting_.erase(*n.waiting_flow);
+    forget_serving(n.id);
+    erase_node(n.id);
     ++stats_.spans_dropped;
   }
-  if (creation_order_.size() > 2 * nodes_.size() + 4096) {
-    std::deque<uint64_t> live;
-    for (uint64_t id : creation_order_)
-      if (nodes_.count(id)) live.push_back(id);
-    creation_order_.swap(live);
-  }
+}
+
+void Correlator::erase_node(uint64_t id) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return;
+  Node& n = it->second;
+  (n.older ? n.older->newer : oldest_) = n.newer;
+  (n.newer ? n.newer->older : newest_) = n.older;
+  nodes_.erase(it);
 }
 
 Correlator::Node& Correlator::new_node(SpanKind kind, ThreadKey thread, uint64_t now_ns) {
@@ -118,7 +118,9 @@ Correlator::Node& Correlator::new_node(SpanKind kind, ThreadKey thread, uint64_t
   n.kind = kind;
   n.thread = thread;
   n.created_ns = now_ns;
-  creation_order_.push_back(id);
+  n.older = newest_;  // unordered_map nodes never move: the creation-order list can point at them
+  (newest_ ? newest_->newer : oldest_) = &n;
+  newest_ = &n;
   return n;
 }
 
@@ -316,7 +318,7 @@ void Correlator::emit_tree(uint64_t root_id) {
     batch_.push_back(std::move(s));
     done.push_back(id);
   }
-  for (uint64_t id : done) nodes_.erase(id);
+  for (uint64_t id : done) erase_node(id);
   if (!batch_.empty()) sink_.emit(batch_);
 }
 
@@ -363,6 +365,7 @@ void Correlator::flush() {
   // Whatever is left never finished (should not happen after connections were closed): drop, counted.
   stats_.spans_dropped += nodes_.size();
   nodes_.clear();
+  oldest_ = newest_ = nullptr;
   serving_.clear();
   last_input_.clear();
   connect_hint_.clear();

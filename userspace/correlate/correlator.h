@@ -91,6 +91,8 @@ class Correlator {
     std::optional<FlowKey> waiting_flow;  // server: still in server_waiting_ under this key
     Span span;
     std::vector<uint64_t> children;
+    Node* older = nullptr;  // creation order
+    Node* newer = nullptr;
   };
   struct Serving {                   // a request a thread is serving
     uint64_t span_id;
@@ -110,6 +112,7 @@ class Correlator {
   void emit_due(uint64_t now_ns, bool all);
   void emit_tree(uint64_t root_id);
   void drop_oldest_if_full();
+  void erase_node(uint64_t id);  // the only way a node leaves nodes_ (keeps the creation list)
   void forget_serving(uint64_t span_id);
   Node* node(uint64_t id);
 
@@ -118,7 +121,8 @@ class Correlator {
   PipelineStats& stats_;
   IdGenerator ids_;
   std::unordered_map<uint64_t, Node> nodes_;
-  std::deque<uint64_t> creation_order_;                    // for bounded memory and settling
+  Node* oldest_ = nullptr;  // creation-order list through the nodes, for the memory bound
+  Node* newest_ = nullptr;
   std::unordered_map<FlowKey, uint64_t, FlowKeyHash> client_by_flow_;  // client spans by wire identity
   std::unordered_map<FlowKey, uint64_t, FlowKeyHash> server_waiting_;  // server spans still unlinked
   struct FlowExpiry {

@@ -26,7 +26,7 @@ std::string span_id_hex(uint64_t id) {
   return std::string(buf, 16);
 }
 
-const Attribute* Span::find(const std::string& key) const {
+const Attribute* Span::find(std::string_view key) const {
   for (const auto& a : attributes)
     if (a.key == key) return &a;
   return nullptr;

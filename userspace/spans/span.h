@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -11,7 +12,8 @@ namespace cs {
 enum class SpanKind : uint8_t { Server, Client };
 
 struct Attribute {
-  std::string key;                          // OpenTelemetry semantic-convention name
+  std::string_view key;                     // OpenTelemetry semantic-convention name: a string literal
+                                            // (static storage; no allocation per span)
   std::variant<std::string, int64_t> value;
 };
 
@@ -37,7 +39,7 @@ struct Span {
   std::string status_message;               // why error (e.g. "connection reset before response")
   std::vector<Attribute> attributes;
 
-  const Attribute* find(const std::string& key) const;
+  const Attribute* find(std::string_view key) const;
 };
 
 std::string span_id_hex(uint64_t id);       // 16 lowercase hex digits

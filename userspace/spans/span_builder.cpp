@@ -134,9 +134,9 @@ Span SpanBuilder::make_span(const Connection& c, const Exchange& ex) {
   s.attributes.push_back({"http.request.method", req.method});
   s.attributes.push_back({"url.path", req.path.empty() ? std::string("/") : req.path});
   if (ex.has_response && status > 0) s.attributes.push_back({"http.response.status_code", int64_t{status}});
-  s.attributes.push_back({"server.address", server.ip()});
+  s.attributes.push_back({"server.address", client ? c.remote_ip : c.local_ip});
   s.attributes.push_back({"server.port", int64_t{server.port}});
-  s.attributes.push_back({"client.address", peer.ip()});
+  s.attributes.push_back({"client.address", client ? c.local_ip : c.remote_ip});
   s.attributes.push_back({"client.port", int64_t{peer.port}});
   s.attributes.push_back({"network.protocol.name", std::string("http")});
   if (!req.version.empty()) s.attributes.push_back({"network.protocol.version", req.version});
