@@ -151,3 +151,30 @@ bench_wakeups() {
   done
   echo "$total"
 }
+
+# Writes a one-worker nginx serving a ~600-byte static page with keep-alive on 127.0.0.1:PORT into DIR
+# (DIR/nginx.conf, DIR/www/index.html). Start it with: nginx -p DIR -c DIR/nginx.conf
+bench_write_static_nginx() {
+  local dir=$1 port=$2
+  chmod 755 "$dir"  # nginx workers run as an unprivileged user
+  mkdir -p "$dir/www" "$dir/tmp"
+  python3 -c 'import sys; sys.stdout.write(("<p>callscope benchmark page</p>\n" * 40)[:600])' >"$dir/www/index.html"
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_timeout 75s;
+  keepalive_requests 10000000;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server { listen 127.0.0.1:$port; root $dir/www; location / { } }
+}
+EOF
+}

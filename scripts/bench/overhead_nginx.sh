@@ -44,31 +44,7 @@ trap cleanup EXIT
 NGINX_PIN=() WRK_PIN=()
 if [ "$PIN" = 1 ]; then NGINX_PIN=(taskset -c 0) WRK_PIN=(taskset -c 1); fi
 
-chmod 755 "$WORK"  # nginx workers run as an unprivileged user
-mkdir -p "$WORK/www" "$WORK/tmp"
-python3 -c 'import sys; sys.stdout.write(("<p>callscope benchmark page</p>\n" * 40)[:600])' >"$WORK/www/index.html"
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_timeout 75s;
-  keepalive_requests 10000000;
-  client_body_temp_path $WORK/tmp/body;
-  proxy_temp_path $WORK/tmp/proxy;
-  fastcgi_temp_path $WORK/tmp/fastcgi;
-  uwsgi_temp_path $WORK/tmp/uwsgi;
-  scgi_temp_path $WORK/tmp/scgi;
-  server {
-    listen 127.0.0.1:$PORT;
-    root $WORK/www;
-    location / { }
-  }
-}
-EOF
+bench_write_static_nginx "$WORK" "$PORT"
 nginx -t -q -p "$WORK" -c "$WORK/nginx.conf" || bench_die "nginx config test failed"
 "${NGINX_PIN[@]}" nginx -p "$WORK" -c "$WORK/nginx.conf" &
 NGINX_PID=$!

@@ -78,26 +78,7 @@ ROWS+="$(replay_row "$WORK/generated.cscap" "generated (400 conns, 30% chained)"
 # 2. Recorded from real traffic.
 REAL_NOTE=""
 if [ "$(id -u)" -eq 0 ] && command -v nginx >/dev/null && command -v wrk >/dev/null; then
-  chmod 755 "$WORK"  # nginx workers run as an unprivileged user
-  mkdir -p "$WORK/www" "$WORK/tmp"
-  python3 -c 'import sys; sys.stdout.write(("<p>callscope benchmark page</p>\n" * 40)[:600])' >"$WORK/www/index.html"
-  cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path $WORK/tmp/body;
-  proxy_temp_path $WORK/tmp/proxy;
-  fastcgi_temp_path $WORK/tmp/fastcgi;
-  uwsgi_temp_path $WORK/tmp/uwsgi;
-  scgi_temp_path $WORK/tmp/scgi;
-  server { listen 127.0.0.1:$PORT; root $WORK/www; location / { } }
-}
-EOF
+  bench_write_static_nginx "$WORK" "$PORT"
   nginx -p "$WORK" -c "$WORK/nginx.conf" &
   NGINX_PID=$!
   for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1 && break; sleep 0.1; done
