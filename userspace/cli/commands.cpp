@@ -122,7 +122,16 @@ int run_live(const Options& o) {
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
       o, *cap, [&](const void* d, size_t s) { pipeline.on_record(d, s); },
-      [&](uint64_t now) { pipeline.tick(now); },
+      [&](uint64_t now) {
+        pipeline.tick(now);
+        // Spans reach a file or pipe within ~100 ms, not when a stdio buffer fills.
+        out->sink->flush();
+        if (std::ferror(out->file) && !g_stop.load()) {
+          spdlog::error("cannot write spans ({}): output closed or full; stopping",
+                        o.output.empty() ? "stdout" : o.output);
+          g_stop.store(true);
+        }
+      },
       [&] {
         spdlog::info("{}", format_kernel_stats(cap->stats()));
         spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
