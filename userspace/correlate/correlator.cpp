@@ -247,6 +247,14 @@ void Correlator::span_finished(uint64_t id, Span&& span) {
 
 void Correlator::connection_closed(uint64_t conn_gen) { connect_hint_.erase(conn_gen); }
 
+void Correlator::discard(uint64_t id) {
+  Node* n = node(id);
+  if (n == nullptr) return;
+  if (n->waiting_flow) server_waiting_.erase(*n->waiting_flow);
+  forget_serving(id);
+  erase_node(id);
+}
+
 void Correlator::process_exited(uint32_t pid) {
   std::erase_if(serving_, [pid](const auto& entry) { return entry.first.pid == pid; });
   std::erase_if(last_input_, [pid](const auto& entry) { return entry.first.pid == pid; });

@@ -65,6 +65,8 @@ class Correlator {
                           bool flow_valid, uint64_t now_ns);
   // The span is complete (times still CLOCK_MONOTONIC; converted on emission).
   void span_finished(uint64_t id, Span&& span);
+  // A span opened for a request that never completed (its bytes were lost): forget it.
+  void discard(uint64_t id);
   // Connection ended: its unanswered requests are no longer served by anyone.
   void connection_closed(uint64_t conn_gen);
   void process_exited(uint32_t pid);

@@ -68,6 +68,9 @@ struct Exchange {
 class ExchangeSink {
  public:
   virtual ~ExchangeSink() = default;
+  // A request's head (start line and headers) has been parsed; its body may still be on the way. Usually
+  // followed by request_complete for the same start_pos, but a request cut by lost bytes may never be.
+  virtual void request_head(const Message& /*head*/, Dir /*dir*/) {}
   // A whole request has been seen (last byte moved). `dir` is the direction it travelled.
   virtual void request_complete(const Message& request, Dir dir) = 0;
   // The first byte of the response to the oldest unanswered request moved.

@@ -20,21 +20,23 @@ class ConnExchangeSink : public ExchangeSink {
   ConnExchangeSink(Connection& conn, Correlator& correlator, PipelineStats& stats)
       : conn_(conn), correlator_(correlator), stats_(stats) {}
 
-  // The connection's request direction decides the side (the session's `dir` arguments agree with it).
+  ~ConnExchangeSink() override {
+    for (const Early& e : early_) correlator_.discard(e.id);  // heads whose request never completed
+  }
+
+  // The span starts to exist with the request's head, so the thread serving it is known while the body
+  // is still coming (a handler may call downstream before reading the body) and both sides of a slow
+  // upload meet within the link window.
+  void request_head(const Message& head, Dir) override { early_.push_back(Early{head.start_pos, open_span(head)}); }
+
   void request_complete(const Message& req, Dir) override {
-    bool server = !conn_.is_client();
-    bool flow_valid = conn_.cursor(conn_.request_dir).seq_valid();
-    uint64_t id;
-    if (server) {
-      std::optional<TraceParent> tp;
-      if (!req.traceparent.empty()) tp = parse_traceparent(req.traceparent);
-      id = correlator_.server_request(ThreadKey{conn_.pid, req.last.tid}, conn_.gen, flow_of(conn_, req),
-                                      flow_valid, tp, req.last.exit_ns);
-    } else {
-      id = correlator_.client_request(ThreadKey{conn_.pid, req.first.tid}, conn_.gen, conn_.requests_seen == 0,
-                                      flow_of(conn_, req), flow_valid, req.last.exit_ns);
-    }
-    ++conn_.requests_seen;
+    uint64_t id = 0;
+    size_t i = 0;
+    for (; i < early_.size() && early_[i].start_pos < req.start_pos; ++i)
+      correlator_.discard(early_[i].id);  // its request was dropped by the parser (lost bytes)
+    if (i < early_.size() && early_[i].start_pos == req.start_pos) id = early_[i++].id;
+    early_.erase(early_.begin(), early_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (id == 0) id = open_span(req);
     if (head_ == pending_.size()) {  // empty: reuse the storage from the start
       pending_.clear();
       head_ = 0;
@@ -59,9 +61,32 @@ class ConnExchangeSink : public ExchangeSink {
   }
 
  private:
+  // Tells the correlator about a new request (the connection's request direction decides the side).
+  uint64_t open_span(const Message& req) {
+    bool flow_valid = conn_.cursor(conn_.request_dir).seq_valid();
+    uint64_t id;
+    if (!conn_.is_client()) {
+      std::optional<TraceParent> tp;
+      if (!req.traceparent.empty()) tp = parse_traceparent(req.traceparent);
+      id = correlator_.server_request(ThreadKey{conn_.pid, req.last.tid}, conn_.gen, flow_of(conn_, req),
+                                      flow_valid, tp, req.last.exit_ns);
+    } else {
+      id = correlator_.client_request(ThreadKey{conn_.pid, req.first.tid}, conn_.gen, conn_.requests_seen == 0,
+                                      flow_of(conn_, req), flow_valid, req.last.exit_ns);
+    }
+    ++conn_.requests_seen;
+    return id;
+  }
+
+  struct Early {
+    uint64_t start_pos;
+    uint64_t id;
+  };
+
   Connection& conn_;
   Correlator& correlator_;
   PipelineStats& stats_;
+  std::vector<Early> early_;  // spans opened at a request head whose request is not complete yet
   // Span ids of unanswered requests, oldest at head_ (a std::deque would cost ~600 bytes per idle
   // connection).
   std::vector<uint64_t> pending_;

@@ -251,6 +251,43 @@ TEST(PipelineChain, EventLoopAmbiguousCallIsRootAndCounted) {
   expect_child(who, r.one(30, SpanKind::Server, "GET /who"));
 }
 
+// The handler calls downstream after reading the head, before the body has arrived (streamed upload).
+TEST(PipelineChain, DownstreamCallBeforeTheBodyIsRead) {
+  Scenario s;
+  auto c1 = s.connect(curl, 3, a21, 5, 40000, 8081);
+  s.client_to_server(c1, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n");
+  auto u = s.connect(a21, 6, b31, 7, 40001, 8082);
+  s.client_to_server(u, get("/check"));
+  s.server_to_client(u, ok());
+  s.client_to_server(c1, "0123456789");
+  s.server_to_client(c1, ok());
+  Result r = run(s.records);
+  ASSERT_EQ(r.spans.size(), 4u);
+  const Span& up = r.one(20, SpanKind::Server, "POST /upload");
+  expect_child(r.one(10, SpanKind::Client, "POST /upload"), up);
+  expect_child(up, r.one(20, SpanKind::Client, "GET /check"));
+  EXPECT_EQ(r.stats.spans_dropped, 0u);
+}
+
+// A request whose body was cut by lost bytes (chunk framing lost) still ends, truncated, and gets its
+// response; the span opened at its head is the one that finishes, nothing stays pending.
+TEST(PipelineChain, RequestCutInTheBodyKeepsItsEarlySpan) {
+  Scenario s;
+  auto c1 = s.connect(curl, 3, a21, 5, 40000, 8081, /*client_traced=*/false);
+  s.client_to_server(c1, "POST /cut HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
+  c1.c2s_seq += 5000;  // bytes lost: the chunk framing cannot be followed
+  s.client_to_server(c1, "cdefgh");
+  s.server_to_client(c1, ok());
+  s.client_to_server(c1, get("/next"));
+  s.server_to_client(c1, ok());
+  Result r = run(s.records);
+  ASSERT_EQ(r.spans.size(), 2u);
+  EXPECT_FALSE(r.one(20, SpanKind::Server, "POST /cut").error);
+  EXPECT_FALSE(r.one(20, SpanKind::Server, "GET /next").error);
+  EXPECT_EQ(r.stats.spans_dropped, 0u);
+  EXPECT_EQ(r.stats.unlinked_server, 2u);
+}
+
 TEST(PipelineChain, PipelinedRequestsEachGetTheirChildren) {
   Scenario s;
   auto c1 = s.connect(curl, 3, a21, 5, 40000, 8081);

@@ -190,6 +190,7 @@ void Http1Parser::head_parsed(size_t end_off) {
     resyncing_ = false;
     ++stats_.resyncs;
   }
+  msg_.last = meta_;  // so far: the syscall that completed the head (updated when the message ends)
   const std::string_view answered = events_.on_head(request_, msg_);
   const HeadFraming& f = framing_;
   const uint64_t end = seg_pos_ + end_off;
@@ -418,6 +419,7 @@ void Http1Parser::on_uncaptured(uint64_t at, uint64_t n) {
           resyncing_ = false;
           ++stats_.resyncs;
         }
+        msg_.last = meta_;
         events_.on_head(request_, msg_);
         msg_.uncaptured_bytes += n;
         tunnel_after_ = false;

@@ -47,6 +47,7 @@ void Http1Session::skip_lost_responses(const Message& head) {
 std::string_view Http1Session::on_head(bool request, const Message& msg) {
   if (request) {
     push_back().method = msg.method;
+    sink_.request_head(msg, request_dir_);
     return {};
   }
   if (is_interim(msg)) return {};

@@ -19,6 +19,7 @@ std::string end_name(Exchange::End e) {
     case Exchange::End::ConnectionClosed: return "closed";
     case Exchange::End::ConnectionReset: return "reset";
     case Exchange::End::Evicted: return "evicted";
+    case Exchange::End::Lost: return "lost";
   }
   return "?";
 }
