@@ -6,7 +6,7 @@
 //     is that client span's child.
 //  2. Inside a process: a client span is the child of the request its thread is serving when the client
 //     connects (new connection) or writes the request (reused connection). "Serving" means the thread read
-//     the whole request and has not started the response. A thread serving requests of one connection
+//     the request's head (its body may still be coming) and has not started the response. A thread serving requests of one connection
 //     serves the oldest unanswered one (pipelining). A thread serving requests of several connections (an
 //     event loop) is handling the request whose input it consumed last: the request it read last, or the
 //     request whose downstream response it read last (sequential fan-out). If that input belongs to no
