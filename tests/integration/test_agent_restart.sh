@@ -103,17 +103,7 @@ CHAIN+=">$B_COMM:server:GET /b/{id}:code=200,port=$B_PORT,pid=$B_PID"
 
 # --- 1. agent #1 sees the connections open and their first request --------------------------------------
 agent_phase first --port "$A_PORT" --port "$B_PORT"
-READY="$CS_TMP/client.ready"
-GO="$CS_TMP/client.go"
-cs_bg client timeout 180 "$PY" "$CS_LIB_DIR/keepalive_client.py" --port "$A_PORT" \
-  --connections "$CONNECTIONS" --requests "$REQUESTS_PER_CONN" --go-file "$GO" --ready-file "$READY"
-CLIENT_PID=$CS_LAST_PID
-for ((i = 0; i < 300; i++)); do
-  [ -f "$READY" ] && break
-  kill -0 "$CLIENT_PID" 2>/dev/null || cs_fail "keep-alive client died before its connections were open"
-  sleep 0.1
-done
-[ -f "$READY" ] || cs_fail "keep-alive client did not open its connections within 30s"
+cs_start_keepalive_client "$A_PORT" "$CONNECTIONS" "$REQUESTS_PER_CONN"
 sleep 1
 
 # --- 2. SIGINT: clean exit, nothing left behind ------------------------------------------------------------

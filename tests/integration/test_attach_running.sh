@@ -27,17 +27,7 @@ A_PID="$(cs_only_child "$CS_LAST_PID")"
 cs_wait_http "http://127.0.0.1:$B_PORT/healthz"
 cs_wait_http "http://127.0.0.1:$A_PORT/healthz"
 
-READY="$CS_TMP/client.ready"
-GO="$CS_TMP/client.go"
-cs_bg client timeout 180 "$PY" "$CS_LIB_DIR/keepalive_client.py" --port "$A_PORT" \
-  --connections "$CONNECTIONS" --requests "$REQUESTS_PER_CONN" --go-file "$GO" --ready-file "$READY"
-CLIENT_PID=$CS_LAST_PID
-for ((i = 0; i < 300; i++)); do
-  [ -f "$READY" ] && break
-  kill -0 "$CLIENT_PID" 2>/dev/null || cs_fail "keep-alive client died before its connections were open"
-  sleep 0.1
-done
-[ -f "$READY" ] || cs_fail "keep-alive client did not open its connections within 30s"
+cs_start_keepalive_client "$A_PORT" "$CONNECTIONS" "$REQUESTS_PER_CONN"
 
 cs_start_agent --port "$A_PORT" --port "$B_PORT"
 touch "$GO"

@@ -18,15 +18,7 @@ cs_init "$@"
 A_PORT=18183
 B_PORT=18184
 ITEMS=5
-cs_port_free "$A_PORT"
-cs_port_free "$B_PORT"
-
-cs_bg service_b "$PY" "$CS_DEMO_DIR/service_b.py" "$B_PORT"
-B_PID=$CS_LAST_PID
-cs_bg service_a "$PY" "$CS_DEMO_DIR/service_a.py" "$A_PORT" "$B_PORT"
-A_PID=$CS_LAST_PID
-cs_wait_http "http://127.0.0.1:$B_PORT/healthz"
-cs_wait_http "http://127.0.0.1:$A_PORT/healthz"
+cs_start_flask_services "$A_PORT" "$B_PORT"
 
 # --- the recorder (started first, so it sees everything the live agent sees) -------------------------
 CAP="$CS_TMP/chain.cscap"

@@ -188,3 +188,34 @@ cs_stop() {
   done
   CS_PIDS=("${kept[@]}")
 }
+
+# cs_start_flask_services A_PORT B_PORT: the demo topology on Werkzeug (A calls B); waits until both
+# answer. Sets A_PID and B_PID.
+cs_start_flask_services() {
+  local a_port="$1" b_port="$2"
+  cs_port_free "$a_port"
+  cs_port_free "$b_port"
+  cs_bg service_b "$PY" "$CS_DEMO_DIR/service_b.py" "$b_port"
+  B_PID=$CS_LAST_PID
+  cs_bg service_a "$PY" "$CS_DEMO_DIR/service_a.py" "$a_port" "$b_port"
+  A_PID=$CS_LAST_PID
+  cs_wait_http "http://127.0.0.1:$b_port/healthz"
+  cs_wait_http "http://127.0.0.1:$a_port/healthz"
+}
+
+# cs_start_keepalive_client PORT CONNECTIONS REQUESTS_PER_CONN: starts lib/keepalive_client.py and waits
+# until its connections are open. Sets CLIENT_PID, READY and GO (touch "$GO" to let it go on).
+cs_start_keepalive_client() {
+  local port="$1" connections="$2" requests="$3" i
+  READY="$CS_TMP/client.ready"
+  GO="$CS_TMP/client.go"
+  cs_bg client timeout 180 "$PY" "$CS_LIB_DIR/keepalive_client.py" --port "$port" \
+    --connections "$connections" --requests "$requests" --go-file "$GO" --ready-file "$READY"
+  CLIENT_PID=$CS_LAST_PID
+  for ((i = 0; i < 300; i++)); do
+    [ -f "$READY" ] && break
+    kill -0 "$CLIENT_PID" 2>/dev/null || cs_fail "keep-alive client died before its connections were open"
+    sleep 0.1
+  done
+  [ -f "$READY" ] || cs_fail "keep-alive client did not open its connections within 30s"
+}
