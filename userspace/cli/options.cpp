@@ -66,8 +66,8 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "connections tracked at once; past it the least recently active is dropped (counted)")
     ("max-pending-spans", po::value<size_t>(&o.max_pending_spans)->default_value(200000),
         "spans held while their trace completes; past it the oldest is dropped (counted)")
-    ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(10),
-        "seconds between self-metric log lines (0: only at exit)")
+    ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
+        "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
     ("no-color", "no ANSI colors in tree output")
     ("log-level", po::value<std::string>(&o.log_level)->default_value("info"),
         "trace|debug|info|warn|error; logs go to stderr");

@@ -20,7 +20,7 @@ struct Options {
   uint32_t ringbuf_mb = 8;
   uint64_t seed = 0;
   std::string log_level = "info";
-  double stats_interval_s = 10;
+  double stats_interval_s = 60;
   size_t max_connections = 65536;
   size_t max_pending_spans = 200000;
   bool color = true;
