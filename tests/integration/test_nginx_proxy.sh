@@ -25,46 +25,10 @@ cs_bg backend gunicorn --chdir "$CS_DEMO_DIR" --workers 1 --worker-class gthread
 BACKEND_PID="$(cs_only_child "$CS_LAST_PID")"
 cs_wait_http "http://127.0.0.1:$BACKEND_PORT/healthz"
 
-# write_nginx_conf FILE KEEPALIVE(0|1)
-write_nginx_conf() {
-  local upstream_extra="" location_extra=""
-  if [ "$2" = 1 ]; then
-    upstream_extra="keepalive 8;"
-    location_extra='proxy_http_version 1.1; proxy_set_header Connection "";'
-  fi
-  mkdir -p "$CS_TMP/nginx-temp"
-  cat >"$1" <<CONF
-worker_processes 1;
-daemon off;
-pid $CS_TMP/nginx.pid;
-error_log $CS_TMP/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path $CS_TMP/nginx-temp/body;
-  proxy_temp_path $CS_TMP/nginx-temp/proxy;
-  fastcgi_temp_path $CS_TMP/nginx-temp/fastcgi;
-  uwsgi_temp_path $CS_TMP/nginx-temp/uwsgi;
-  scgi_temp_path $CS_TMP/nginx-temp/scgi;
-  upstream backend {
-    server 127.0.0.1:$BACKEND_PORT;
-    $upstream_extra
-  }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      proxy_pass http://backend;
-      $location_extra
-    }
-  }
-}
-CONF
-}
-
 # run_phase NAME KEEPALIVE(0|1)
 run_phase() {
   local phase="$1" keepalive="$2" conf="$CS_TMP/nginx-$1.conf"
-  write_nginx_conf "$conf" "$keepalive"
+  cs_write_nginx_proxy_conf "$conf" "$NGINX_PORT" "$BACKEND_PORT" "$keepalive"
   nginx -t -q -c "$conf" -e "$CS_TMP/nginx-error.log" 2>>"$CS_TMP/nginx-error.log" || cs_fail "nginx rejects $conf"
   cs_bg "nginx-$phase" nginx -c "$conf" -e "$CS_TMP/nginx-error.log"
   local master=$CS_LAST_PID worker

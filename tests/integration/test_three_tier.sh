@@ -24,27 +24,7 @@ cs_bg service_a env SERVICE_B_PORT="$B_PORT" gunicorn --chdir "$CS_DEMO_DIR" --w
 cs_wait_http "http://127.0.0.1:$B_PORT/healthz"
 cs_wait_http "http://127.0.0.1:$A_PORT/healthz"
 
-mkdir -p "$CS_TMP/nginx-temp"
-cat >"$CS_TMP/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $CS_TMP/nginx.pid;
-error_log $CS_TMP/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path $CS_TMP/nginx-temp/body;
-  proxy_temp_path $CS_TMP/nginx-temp/proxy;
-  fastcgi_temp_path $CS_TMP/nginx-temp/fastcgi;
-  uwsgi_temp_path $CS_TMP/nginx-temp/uwsgi;
-  scgi_temp_path $CS_TMP/nginx-temp/scgi;
-  upstream service_a { server 127.0.0.1:$A_PORT; keepalive 8; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { proxy_pass http://service_a; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-CONF
+cs_write_nginx_proxy_conf "$CS_TMP/nginx.conf" "$NGINX_PORT" "$A_PORT" 1
 cs_bg nginx nginx -c "$CS_TMP/nginx.conf" -e "$CS_TMP/nginx-error.log"
 NGINX_MASTER=$CS_LAST_PID
 NGINX_WORKER="$(cs_only_child "$NGINX_MASTER")"

@@ -219,3 +219,41 @@ cs_start_keepalive_client() {
   done
   [ -f "$READY" ] || cs_fail "keep-alive client did not open its connections within 30s"
 }
+
+# cs_write_nginx_proxy_conf FILE LISTEN_PORT UPSTREAM_PORT KEEPALIVE(0|1): a one-worker nginx reverse
+# proxy on 127.0.0.1:LISTEN_PORT to 127.0.0.1:UPSTREAM_PORT, its pid, logs and temp files under $CS_TMP.
+# KEEPALIVE=1 reuses upstream connections (keepalive 8, HTTP/1.1, Connection "").
+cs_write_nginx_proxy_conf() {
+  local file="$1" listen_port="$2" upstream_port="$3" upstream_extra="" location_extra=""
+  if [ "$4" = 1 ]; then
+    upstream_extra="keepalive 8;"
+    location_extra='proxy_http_version 1.1; proxy_set_header Connection "";'
+  fi
+  mkdir -p "$CS_TMP/nginx-temp"
+  cat >"$file" <<CONF
+worker_processes 1;
+daemon off;
+pid $CS_TMP/nginx.pid;
+error_log $CS_TMP/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path $CS_TMP/nginx-temp/body;
+  proxy_temp_path $CS_TMP/nginx-temp/proxy;
+  fastcgi_temp_path $CS_TMP/nginx-temp/fastcgi;
+  uwsgi_temp_path $CS_TMP/nginx-temp/uwsgi;
+  scgi_temp_path $CS_TMP/nginx-temp/scgi;
+  upstream backend {
+    server 127.0.0.1:$upstream_port;
+    $upstream_extra
+  }
+  server {
+    listen 127.0.0.1:$listen_port;
+    location / {
+      proxy_pass http://backend;
+      $location_extra
+    }
+  }
+}
+CONF
+}
