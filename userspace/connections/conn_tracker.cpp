@@ -50,7 +50,6 @@ Connection& ConnTracker::create(const cs_event_header& h, int32_t fd, uint64_t s
   lru_.push_back(&c);
   c.lru_pos = std::prev(lru_.end());
   by_pid_[h.pid][fd] = std::move(conn);
-  stats_.connections_live = lru_.size();
   return c;
 }
 
@@ -73,7 +72,6 @@ void ConnTracker::end(Connection& c, uint64_t ts_ns, bool reset) {
   uint32_t pid = c.pid;
   p->second.erase(c.fd);  // destroys c
   if (p->second.empty()) by_pid_.erase(pid);
-  stats_.connections_live = lru_.size();
 }
 
 void ConnTracker::on_open(const cs_conn_event& e) {

@@ -74,7 +74,6 @@ class Correlator {
   void advance(uint64_t now_ns);  // settle links and emit due traces
   void flush();                   // end of input: settle and emit everything
 
-  size_t pending() const { return nodes_.size(); }
 
  private:
   enum class ParentState : uint8_t { Unknown, Root, Local, Remote };

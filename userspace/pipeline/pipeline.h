@@ -34,7 +34,7 @@ struct PipelineStats {
   uint64_t conn_opens = 0;
   uint64_t conn_closes = 0;
   uint64_t proc_exits = 0;
-  uint64_t connections_live = 0;
+  uint64_t connections_live = 0;         // tracked now (filled in by Pipeline::stats())
   uint64_t connections_evicted = 0;     // dropped at max_connections (oldest idle first)
   uint64_t connections_unknown_protocol = 0;
   uint64_t stream_gaps = 0;             // holes in a byte stream (lost events)
