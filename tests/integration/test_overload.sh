@@ -198,6 +198,9 @@ else
   cs_log "no ring buffer drop: user space kept up with $RPS_TRACED req/s; then every request must be traced"
   [ "$SERVER_SPANS" -ge "$REQUESTS" ] || cs_fail "no drop reported, yet only $SERVER_SPANS server spans for $REQUESTS requests"
 fi
-"$PY" -c 'import sys; t, u = map(int, sys.argv[1:]); sys.exit(0 if 2 * t >= u else 1)' "$RPS_TRACED" "$RPS_UNTRACED" ||
-  cs_fail "traced throughput $RPS_TRACED req/s is below half the untraced $RPS_UNTRACED req/s"
+# Blocking a traced process would collapse its throughput; the agent's ordinary CPU cost on these 2 shared
+# cores is 30-50% (docs/benchmarks.md measures it), so "not blocked" is checked with the storm's bound:
+# the traced rate must stay above a third of the untraced one.
+"$PY" -c 'import sys; t, u = map(int, sys.argv[1:]); sys.exit(0 if 3 * t >= u else 1)' "$RPS_TRACED" "$RPS_UNTRACED" ||
+  cs_fail "traced throughput $RPS_TRACED req/s is below a third of the untraced $RPS_UNTRACED req/s"
 cs_log "PASS"
