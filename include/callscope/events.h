@@ -6,6 +6,20 @@
  * Records are plain, fixed-layout C structs (no pointers), so user space can decode them from the
  * live ring buffer or from a recorded capture file alike. Change this file only together with
  * CS_ABI_VERSION.
+ *
+ * Rules the records follow (ABI 2):
+ *  - A socket is identified by sock_id (the kernel address of its struct sock) for as long as it lives.
+ *    The byte streams belong to the socket, not to a process: several processes (fork) or threads may
+ *    read and write one socket, and every data event says which one did (hdr.pid / hdr.tid).
+ *  - A socket's life ends with one CS_EV_CONN_CLOSE (the TCP state reached CLOSE). It may be reported
+ *    from any context (softirq, another process): its hdr.pid/tid say nothing about the owner. After it,
+ *    the same sock_id may name a new socket.
+ *  - Data events are emitted when the bytes have moved (the socket call returned). seq is the TCP
+ *    sequence number of the first byte moved, so both ends of one connection report equal seq for the
+ *    same bytes. Events of one socket and direction are in stream order in the ring buffer, except
+ *    when two threads use the same socket at the same moment.
+ *  - hdr.size may be larger than the bytes used (fixed-size ring buffer slots): a data event's payload
+ *    is exactly `captured` bytes after the struct; anything after that is unspecified.
  */
 #ifndef CALLSCOPE_EVENTS_H
 #define CALLSCOPE_EVENTS_H
@@ -14,10 +28,10 @@
 #include <linux/types.h>
 #endif
 
-#define CS_ABI_VERSION 1
+#define CS_ABI_VERSION 2
 
 #define CS_COMM_LEN 16
-/* Hard cap of payload bytes copied per syscall (power of two: the BPF side masks offsets with it). */
+/* Hard cap of payload bytes copied per socket call (power of two: the BPF side masks with it). */
 #define CS_MAX_PAYLOAD 16384
 /* Default of --payload-bytes. */
 #define CS_DEFAULT_PAYLOAD 4096
@@ -27,16 +41,16 @@
 #define CS_MAX_FILTER 64
 
 enum cs_event_type {
-	CS_EV_DATA = 1,       /* bytes moved through a TCP socket by one syscall */
-	CS_EV_CONN_OPEN = 2,  /* connect() or accept() on a TCP socket returned */
-	CS_EV_CONN_CLOSE = 3, /* close() of a TCP socket fd */
+	CS_EV_DATA = 1,       /* bytes moved through a TCP socket by one socket call */
+	CS_EV_CONN_OPEN = 2,  /* a thread started connect() on a TCP socket (state SYN_SENT) */
+	CS_EV_CONN_CLOSE = 3, /* a traced TCP socket reached state CLOSE: its life is over */
 	CS_EV_PROC_EXIT = 4,  /* a traced process (thread group) exited */
 };
 
 enum cs_role {
 	CS_ROLE_UNKNOWN = 0, /* socket existed before the agent, role inferred in user space */
 	CS_ROLE_CLIENT = 1,  /* this side called connect() */
-	CS_ROLE_SERVER = 2,  /* this side got the socket from accept() */
+	CS_ROLE_SERVER = 2,  /* this side was accepted from a listening socket (passive open) */
 };
 
 enum cs_direction {
@@ -44,7 +58,9 @@ enum cs_direction {
 	CS_DIR_INGRESS = 2, /* read/recv: bytes enter the process */
 };
 
+/* The system call that moved the bytes, as far as the kernel side could tell. */
 enum cs_syscall {
+	CS_SYS_UNKNOWN = 0, /* not a system call the agent decodes (io_uring, splice, kernel thread, ...) */
 	CS_SYS_READ = 1,
 	CS_SYS_WRITE,
 	CS_SYS_READV,
@@ -63,8 +79,10 @@ enum cs_syscall {
 };
 
 /* Data event flags. */
-#define CS_DATA_F_TRUNCATED 0x1 /* len > captured: payload cut at --payload-bytes or iovec limit */
-#define CS_DATA_F_NO_SEQ 0x2    /* tcp sequence could not be read; seq is 0 */
+#define CS_DATA_F_TRUNCATED 0x1  /* len > captured: payload cut at --payload-bytes or the iovec limit */
+#define CS_DATA_F_NO_SEQ 0x2     /* tcp sequence could not be read; seq is 0 */
+#define CS_DATA_F_NO_PAYLOAD 0x4 /* the bytes were not in user memory the kernel side can read
+				  * (sendfile, splice, io_uring, *mmsg): captured is 0 */
 
 /* Counters in the per-CPU "cs_stats" array map (index = enum value). */
 enum cs_stat {
@@ -73,7 +91,30 @@ enum cs_stat {
 	CS_STAT_TRUNCATED,         /* data events whose payload was cut */
 	CS_STAT_TRUNCATED_BYTES,   /* bytes not copied because of the cut */
 	CS_STAT_READ_ERRORS,       /* bpf_probe_read failures (payload or socket) */
+	CS_STAT_NO_PAYLOAD,        /* data events with CS_DATA_F_NO_PAYLOAD */
+	CS_STAT_IGNORED_CALLS,     /* socket calls on sockets user space marked CS_VERDICT_IGNORE */
 	CS_STAT_MAX,
+};
+
+/*
+ * Verdicts user space writes into the "cs_sock_verdict" hash map (key: __u64 sock_id, value: __u8)
+ * once it has classified a connection. The kernel side moves the verdict into its own per-socket state
+ * and deletes the map entry; an ignored socket costs no more ring buffer records (only its close).
+ */
+enum cs_verdict {
+	CS_VERDICT_NONE = 0,
+	CS_VERDICT_TRACE = 1,  /* a protocol user space parses: keep sending its bytes */
+	CS_VERDICT_IGNORE = 2, /* no protocol user space knows: stop sending its bytes */
+};
+
+/*
+ * Go processes, written by user space into the "cs_go_procs" hash map (key: __u32 tgid) once it has
+ * analysed the binary. With an entry, socket events of the process carry the goroutine id of the
+ * current thread: g = *(u64 *)(fsbase + g_tls_offset), goid = *(u64 *)(g + goid_offset).
+ */
+struct cs_go_proc {
+	__s32 g_tls_offset; /* offset of the g pointer from the thread pointer (fsbase), e.g. -8 */
+	__u32 goid_offset;  /* offset of goid in runtime.g */
 };
 
 /* An IPv4 or IPv6 socket address. IPv4 uses addr[0..3]; port in host byte order. */
@@ -90,48 +131,48 @@ struct cs_tuple {
 
 struct cs_event_header {
 	__u32 type; /* enum cs_event_type */
-	__u32 size; /* whole record in bytes, header and payload included */
-	__u64 ts_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) when the event happened (syscall exit) */
-	__u32 pid;       /* thread group id */
-	__u32 tid;       /* thread id */
+	__u32 size; /* bytes of the record, header included (>= the bytes it uses) */
+	__u64 ts_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) when the event happened */
+	__u32 pid;       /* thread group id of the current task */
+	__u32 tid;       /* thread id of the current task */
 	__u64 cgroup_id;
 	char comm[CS_COMM_LEN];
 };
 
-struct cs_conn_event {
-	struct cs_event_header hdr;
+/* What every socket event says of the socket. */
+struct cs_sock_ref {
 	__u64 sock_id; /* kernel address of struct sock: identifies the socket while it lives */
-	__s32 fd;
-	__u8 role;    /* enum cs_role */
-	__u8 syscall; /* enum cs_syscall */
-	__u8 pad[2];
-	__s64 ret;    /* syscall return value (connect: 0 or -EINPROGRESS) */
-	struct cs_tuple tuple;
+	__u32 netns;   /* network namespace (inode number of /proc/PID/ns/net) the socket lives in */
+	__s32 fd;      /* file descriptor in hdr.pid, -1 if unknown (not from a decoded system call) */
+	__u8 role;     /* enum cs_role as known by the kernel */
+	__u8 pad[7];
+	struct cs_tuple tuple; /* local/remote as first seen; local port may be 0 in a CONN_OPEN */
+};
+
+struct cs_conn_event {
+	struct cs_event_header hdr; /* pid/tid: the thread that called connect() */
+	struct cs_sock_ref sock;
+	__u64 goid;   /* goroutine id of a Go thread (0: not Go or unknown) */
 };
 
 struct cs_data_event {
-	struct cs_event_header hdr; /* hdr.ts_ns = syscall exit */
-	__u64 enter_ns;             /* syscall enter */
-	__u64 sock_id;
-	__s32 fd;
-	__u8 role;      /* enum cs_role as known by the kernel */
-	__u8 direction; /* enum cs_direction */
-	__u8 syscall;   /* enum cs_syscall */
-	__u8 flags;     /* CS_DATA_F_* */
-	__u32 seq;      /* TCP sequence number of the first byte: write_seq (egress) / copied_seq (ingress) at enter */
-	__u32 len;      /* bytes moved by the syscall (its return value, > 0) */
-	__u32 captured; /* payload bytes that follow this struct, <= len */
-	__u32 pad;
-	struct cs_tuple tuple;
+	struct cs_event_header hdr; /* hdr.ts_ns: the socket call returned (bytes moved) */
+	struct cs_sock_ref sock;
+	__u64 enter_ns;  /* system call entry if known (syscall-hook capture), else 0 */
+	__u64 goid;      /* goroutine id of a Go thread (0: not Go or unknown) */
+	__u8 direction;  /* enum cs_direction */
+	__u8 syscall;    /* enum cs_syscall */
+	__u8 flags;      /* CS_DATA_F_* */
+	__u8 pad;
+	__u32 seq;       /* TCP sequence number of the first byte moved */
+	__u32 len;       /* bytes moved by the call (> 0) */
+	__u32 captured;  /* payload bytes that follow this struct, <= len */
 	__u8 payload[];
 };
 
 struct cs_close_event {
-	struct cs_event_header hdr;
-	__u64 sock_id;
-	__s32 fd;
-	__u32 pad;
-	struct cs_tuple tuple;
+	struct cs_event_header hdr; /* any context: not the owner */
+	struct cs_sock_ref sock;
 };
 
 struct cs_proc_exit_event {

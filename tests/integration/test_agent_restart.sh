@@ -82,7 +82,7 @@ agent_phase() {
     owned_ids "$CS_AGENT_PID" "$k" >"$CS_TMP/$name-owned.$k"
     [ -s "$CS_TMP/$name-owned.$k" ] || cs_fail "$name: the agent holds no BPF $k file descriptor (/proc/$CS_AGENT_PID/fdinfo)"
     local unseen
-    unseen="$(comm -23 "$CS_TMP/$name-owned.$k" <(sort "$CS_TMP/$name-running.$k") | tr '\n' ' ')"
+    unseen="$(comm -23 <(sort "$CS_TMP/$name-owned.$k") <(sort "$CS_TMP/$name-running.$k") | tr '\n' ' ')"
     [ -z "$unseen" ] || cs_fail "$name: bpftool $k show does not list the agent's ${k}s $unseen"
   done
 }
