@@ -11,6 +11,17 @@ const volatile __u32 cs_payload_cap = CS_DEFAULT_PAYLOAD;
 const volatile bool cs_filter_pids = false;  /* cs_pid_filter holds the allow-list */
 const volatile bool cs_filter_ports = false; /* cs_port_filter holds the allow-list (local or remote) */
 const volatile bool cs_filter_comms = false; /* cs_comm_filter holds the allow-list */
+/* true: sockets' state lives in cs_socks (hash) because the syscall fallback only has socket addresses,
+ * not typed socket pointers; false: in cs_sk_state (socket local storage, freed with the socket). */
+const volatile bool cs_state_in_hash = false;
+/* bpf_task_pt_regs exists (5.15+): the fd of a connecting socket is read from the syscall arguments. */
+const volatile bool cs_have_task_regs = true;
+/* Wake the agent once this many bytes wait in the ring buffer; below it records are written without a
+ * wake-up and the agent collects them on its own timer (one wake-up per batch, not per record). */
+const volatile __u64 cs_wakeup_bytes = 256 * 1024;
+
+/* Set by user space (.bss) when the first Go process is registered in cs_go_procs. */
+bool cs_go_enabled = false;
 
 #define CS_MAX_SYSCALL_NR 512
 #define CS_MAX_PID_FILTER 1024
@@ -18,31 +29,8 @@ const volatile bool cs_filter_comms = false; /* cs_comm_filter holds the allow-l
 #define CS_MAX_INFLIGHT 16384
 #define CS_MAX_SOCKETS 65536
 #define CS_MAX_TRACED 16384
-
-/* What the exit handler has to read, saved at sys_enter. */
-enum cs_buf_kind {
-	CS_KIND_NONE = 0,    /* nothing to copy (sendfile) */
-	CS_KIND_BUF = 1,     /* one user buffer */
-	CS_KIND_IOV = 2,     /* iovec array */
-	CS_KIND_MMSG = 3,    /* iovec array of the first mmsghdr; length in its msg_len */
-	CS_KIND_CONNECT = 4, /* connect(): no data, emits a conn event */
-	CS_KIND_MSG = 5,     /* at enter only: a msghdr, saved as CS_KIND_IOV */
-};
-
-struct cs_inflight {
-	__u64 enter_ns;
-	__u64 sk;
-	__u64 buf;     /* user buffer or iovec array */
-	__u64 aux;     /* mmsg: user address of the first msg_len */
-	__u64 sysno;   /* raw syscall number, checked again at exit */
-	__u32 count;   /* iovec entries */
-	__s32 fd;
-	__u32 seq;
-	__u8 sys;      /* enum cs_syscall */
-	__u8 dir;      /* enum cs_direction */
-	__u8 kind;     /* enum cs_buf_kind */
-	__u8 flags;    /* CS_DATA_F_NO_SEQ */
-};
+#define CS_MAX_VERDICTS 65536
+#define CS_MAX_GO_PROCS 4096
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -56,58 +44,43 @@ struct {
 	__type(value, __u64);
 } cs_stats SEC(".maps");
 
-/* Per-syscall handlers, indexed by syscall number; filled by the loader. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, CS_MAX_SYSCALL_NR);
-	__type(key, __u32);
-	__type(value, __u32);
-} cs_enter_progs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, CS_MAX_SYSCALL_NR);
-	__type(key, __u32);
-	__type(value, __u32);
-} cs_exit_progs SEC(".maps");
-
-/* Arguments of syscalls in flight, by pid_tgid. LRU: a thread killed inside a syscall leaves no leak. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, CS_MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, struct cs_inflight);
-} cs_inflight SEC(".maps");
-
-/* Last handled sys_enter on each CPU. A read exit without saved arguments whose thread and syscall
- * match this slot was entered after the attach on a socket we do not trace: no need to look again. */
-struct cs_last_enter {
-	__u64 pid_tgid;
-	__u64 sysno;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct cs_last_enter);
-} cs_last_enter SEC(".maps");
-
-/* What we know of a traced socket (key: struct sock address): its role (connect/accept seen, else
- * unknown) and its tuple as first seen. The kernel zeroes the local port once a connection is fully
- * closed, so close() and the tuple of later events rely on this copy. Deleted at close(). */
-struct cs_sock_info {
-	struct cs_tuple tuple;
-	__u8 role;
+/* What the kernel side knows of a socket it has seen. */
+struct cs_sock_state {
+	struct cs_tuple tuple; /* as first seen complete (the kernel zeroes the local port at close) */
+	__u32 netns;
+	__u32 owner_tgid; /* last thread group marked traced because of this socket */
+	__u8 role;        /* enum cs_role */
+	__u8 verdict;     /* enum cs_verdict */
+	__u8 tuple_ok;    /* tuple read with both ports set */
+	__u8 announced;   /* an event of this socket reached the ring buffer: its close is reported */
+	__u8 filtered;    /* fails the port filter: never traced */
 	__u8 pad[3];
 };
 
+/* Socket state on the socket-tracepoint path: freed by the kernel together with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cs_sock_state);
+} cs_sk_state SEC(".maps");
+
+/* Socket state on the syscall fallback path, by struct sock address. LRU: a socket whose close was
+ * missed cannot leak an entry for ever. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CS_MAX_SOCKETS);
 	__type(key, __u64);
-	__type(value, struct cs_sock_info);
+	__type(value, struct cs_sock_state);
 } cs_socks SEC(".maps");
+
+/* Verdicts from user space (enum cs_verdict by sock_id); moved into the socket state, then deleted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CS_MAX_VERDICTS);
+	__type(key, __u64);
+	__type(value, __u8);
+} cs_sock_verdict SEC(".maps");
 
 /* Thread groups that produced at least one event: their exit is reported. */
 struct {
@@ -116,6 +89,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } cs_traced SEC(".maps");
+
+/* Go processes (filled by user space): where a thread's goroutine id is. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CS_MAX_GO_PROCS);
+	__type(key, __u32);
+	__type(value, struct cs_go_proc);
+} cs_go_procs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -142,10 +123,15 @@ struct {
 	__type(value, __u8);
 } cs_comm_filter SEC(".maps");
 
-/* Data event under construction, one slot per CPU. Lengths are bounded for the verifier with masks that
- * are no-ops on real values (offset & (CAP-1), length & (2*CAP-1)), so the payload area has room for
- * three caps: offset + length stays inside the value. A plain array indexed by CPU (the loader sets max_entries to the number of possible CPUs):
- * per-CPU map values are limited to 32 KiB, this is more. */
+/*
+ * Data event under construction, one slot per CPU; bpf_ringbuf_output copies the used part into the ring
+ * buffer. The programs that fill it run on tracepoints that are not faultable, so with preemption off:
+ * nothing else on the CPU can use the slot meanwhile (a nested run of the same program is refused by
+ * the kernel). Lengths are bounded for the verifier with masks that are no-ops on real values
+ * (offset & (CAP-1), length & (2*CAP-1)), so the payload area has room for three caps. A plain array
+ * indexed by CPU (the loader sets max_entries to the number of possible CPUs): per-CPU map values are
+ * limited to 32 KiB, this is more.
+ */
 #define CS_LEN_MASK (2 * CS_MAX_PAYLOAD - 1)
 #define CS_SCRATCH_SIZE (sizeof(struct cs_data_event) + 3 * CS_MAX_PAYLOAD)
 struct cs_scratch {
@@ -158,6 +144,60 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cs_scratch);
 } cs_scratch SEC(".maps");
+
+/* ---- syscall fallback only (kernels without the socket tracepoints) */
+
+/* Per-syscall handlers, indexed by syscall number; filled by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, CS_MAX_SYSCALL_NR);
+	__type(key, __u32);
+	__type(value, __u32);
+} cs_enter_progs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, CS_MAX_SYSCALL_NR);
+	__type(key, __u32);
+	__type(value, __u32);
+} cs_exit_progs SEC(".maps");
+
+/* How to find a call's bytes in user memory. */
+enum cs_buf_kind {
+	CS_KIND_NONE = 0, /* nothing to copy (sendfile, *mmsg, unknown call) */
+	CS_KIND_BUF = 1,  /* one user buffer */
+	CS_KIND_IOV = 2,  /* iovec array */
+	CS_KIND_MSG = 3,  /* a msghdr: resolved into CS_KIND_IOV */
+};
+
+struct cs_user_buf {
+	__u64 addr;  /* user buffer or iovec array */
+	__u32 count; /* iovec entries */
+	__u8 kind;   /* enum cs_buf_kind */
+	__u8 sys;    /* enum cs_syscall */
+	__u8 pad[2];
+	__s32 fd;
+};
+
+/* Arguments of syscalls in flight, by pid_tgid (fallback). LRU: a thread killed inside a syscall leaves
+ * no leak. */
+struct cs_inflight {
+	__u64 enter_ns;
+	__u64 sk;
+	__u64 sysno;   /* raw syscall number, checked again at exit */
+	struct cs_user_buf buf;
+	__u32 seq;
+	__u8 dir;      /* enum cs_direction */
+	__u8 flags;    /* CS_DATA_F_NO_SEQ */
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CS_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct cs_inflight);
+} cs_inflight SEC(".maps");
 
 static __always_inline void cs_stat_add(__u32 idx, __u64 n)
 {

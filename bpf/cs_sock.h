@@ -1,23 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Task filters, fd -> TCP socket resolution, socket tuples and event headers. */
+/*
+ * Which tasks and sockets are traced, and what the kernel side remembers of a socket.
+ *
+ * Rules:
+ *  - Never the agent itself, never kernel threads, never 32-bit (compat) tasks; then the pid and comm
+ *    allow-lists. These depend on the task, so they run on every call (cheapest checks first).
+ *  - Only IPv4/IPv6 TCP sockets of user space. The port allow-list depends only on the socket: it is
+ *    decided once, when the socket's tuple is first complete, and remembered (filtered).
+ *  - A socket's state is created when a traced task first uses it (or at connect / passive open) and
+ *    dies with the socket (socket local storage) or at its close (hash, syscall fallback).
+ *  - A verdict from user space (ignore) stops a socket's data events for good.
+ */
 #ifndef CS_SOCK_H
 #define CS_SOCK_H
 
 #include "cs_maps.h"
 
-/* Agent, compat tasks and the pid/comm allow-lists. Cheap checks first. */
+/* Agent, kernel threads, compat tasks and the pid/comm allow-lists. Cheap checks first. */
 static __always_inline bool cs_task_wanted(__u64 pid_tgid)
 {
 	__u32 tgid = pid_tgid >> 32;
+	struct task_struct *task;
 
 	if (tgid == cs_self_tgid)
 		return false;
+	task = bpf_get_current_task_btf();
+	if (task->flags & CS_PF_KTHREAD)
+		return false;
 #if defined(__TARGET_ARCH_x86)
-	{
-		struct task_struct *task = bpf_get_current_task_btf();
-		if (task->thread_info.status & CS_TS_COMPAT)
-			return false; /* 32-bit syscall numbers: not the table the loader filled */
-	}
+	if (task->thread_info.status & CS_TS_COMPAT)
+		return false; /* 32-bit system call numbers and layouts */
 #endif
 	if (cs_filter_pids && !bpf_map_lookup_elem(&cs_pid_filter, &tgid))
 		return false;
@@ -30,57 +42,6 @@ static __always_inline bool cs_task_wanted(__u64 pid_tgid)
 	return true;
 }
 
-/* Kernel pointers read as plain numbers become typed again with this kfunc (6.2+), so the fields behind
- * them are read with direct (fault-safe) loads instead of bpf_probe_read_kernel calls. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-/* The struct sock behind fd if it is an IPv4/IPv6 TCP stream socket, else NULL. */
-static __always_inline struct sock *cs_fd_to_tcp_sock(int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt;
-	struct file **fds;
-	struct file *file = NULL;
-	struct socket *sock;
-	struct sock *sk;
-	__u16 family;
-
-	if (fd < 0)
-		return NULL;
-	fdt = task->files->fdt;
-	if (!fdt || (__u32)fd >= fdt->max_fds)
-		return NULL;
-	fds = fdt->fd;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
-	if ((file->f_inode->i_mode & CS_S_IFMT) != CS_S_IFSOCK)
-		return NULL;
-	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
-	if (!sock || sock->type != SOCK_STREAM)
-		return NULL;
-	sk = sock->sk;
-	if (!sk)
-		return NULL;
-	family = sk->__sk_common.skc_family;
-	if (family != CS_AF_INET && family != CS_AF_INET6)
-		return NULL;
-	if (sk->sk_protocol != IPPROTO_TCP)
-		return NULL;
-	return sk;
-}
-
-static __always_inline bool cs_port_wanted(struct sock *sk)
-{
-	__u16 local, remote;
-
-	if (!cs_filter_ports)
-		return true;
-	local = BPF_CORE_READ(sk, __sk_common.skc_num);
-	remote = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	return bpf_map_lookup_elem(&cs_port_filter, &local) || bpf_map_lookup_elem(&cs_port_filter, &remote);
-}
-
 static __always_inline bool cs_is_v4_mapped(const __u8 *a)
 {
 	const __u32 *w = (const __u32 *)a;
@@ -88,8 +49,8 @@ static __always_inline bool cs_is_v4_mapped(const __u8 *a)
 }
 
 /* Local/remote address of sk. v4-mapped IPv6 (dual-stack sockets talking IPv4) is reported as AF_INET,
- * so both ends of one connection carry the same family. */
-static __always_inline void cs_read_tuple(struct sock *sk, struct cs_tuple *t)
+ * so both ends of one connection carry the same family. Works on typed and untyped socket pointers. */
+static __always_inline void cs_read_tuple(const struct sock *sk, struct cs_tuple *t)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
@@ -118,6 +79,125 @@ static __always_inline void cs_read_tuple(struct sock *sk, struct cs_tuple *t)
 	t->remote.family = CS_AF_INET6;
 }
 
+static __always_inline bool cs_ports_wanted(const struct cs_tuple *t)
+{
+	__u16 local = t->local.port, remote = t->remote.port;
+
+	if (!cs_filter_ports)
+		return true;
+	return bpf_map_lookup_elem(&cs_port_filter, &local) || bpf_map_lookup_elem(&cs_port_filter, &remote);
+}
+
+/* Reads the tuple into st if it is not complete yet; decides the port filter once it is. */
+static __always_inline void cs_state_complete_tuple(const struct sock *sk, struct cs_sock_state *st)
+{
+	if (st->tuple_ok)
+		return;
+	cs_read_tuple(sk, &st->tuple);
+	if (st->tuple.local.port == 0 || st->tuple.remote.port == 0)
+		return; /* connect() in progress: the local port is chosen after SYN_SENT */
+	st->tuple_ok = 1;
+	st->filtered = !cs_ports_wanted(&st->tuple);
+}
+
+/* The state of sk, created (zeroed, then tuple and netns filled) if `create`. sk is a typed pointer on
+ * the socket-tracepoint path and an untyped address on the syscall fallback (cs_state_in_hash); the
+ * verifier only sees the branch that the load-time setting leaves alive. */
+static __always_inline struct cs_sock_state *cs_state_get(const struct sock *sk, bool create)
+{
+	struct cs_sock_state *st;
+	__u64 key = (__u64)sk;
+
+	if (cs_state_in_hash) {
+		st = bpf_map_lookup_elem(&cs_socks, &key);
+		if (st || !create)
+			return st;
+		struct cs_sock_state fresh = {};
+		bpf_map_update_elem(&cs_socks, &key, &fresh, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&cs_socks, &key);
+	} else {
+		st = bpf_sk_storage_get(&cs_sk_state, (void *)sk, 0, 0);
+		if (st || !create)
+			return st;
+		st = bpf_sk_storage_get(&cs_sk_state, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	}
+	if (!st)
+		return NULL;
+	st->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	cs_state_complete_tuple(sk, st);
+	return st;
+}
+
+static __always_inline void cs_state_delete(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	if (cs_state_in_hash)
+		bpf_map_delete_elem(&cs_socks, &key);
+	else
+		bpf_sk_storage_delete(&cs_sk_state, (void *)sk);
+}
+
+/* False when user space said to ignore the socket. While no verdict has come, looks for one. */
+static __always_inline bool cs_state_verdict_allows(const struct sock *sk, struct cs_sock_state *st)
+{
+	__u64 key = (__u64)sk;
+	__u8 *v;
+
+	if (st->verdict == CS_VERDICT_NONE) {
+		v = bpf_map_lookup_elem(&cs_sock_verdict, &key);
+		if (v) {
+			st->verdict = *v;
+			bpf_map_delete_elem(&cs_sock_verdict, &key);
+		}
+	}
+	if (st->verdict == CS_VERDICT_IGNORE) {
+		cs_stat_add(CS_STAT_IGNORED_CALLS, 1);
+		return false;
+	}
+	return true;
+}
+
+/* Remember that this thread group produced events, so its exit is reported (one map update per socket
+ * and owner, not per event). */
+static __always_inline void cs_mark_traced(struct cs_sock_state *st, __u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+	__u8 one = 1;
+
+	if (st && st->owner_tgid == tgid)
+		return;
+	if (!bpf_map_lookup_elem(&cs_traced, &tgid))
+		bpf_map_update_elem(&cs_traced, &tgid, &one, BPF_ANY);
+	if (st)
+		st->owner_tgid = tgid;
+}
+
+/* Goroutine id of the current thread if its process is a registered Go process, else 0. */
+static __always_inline __u64 cs_current_goid(__u64 pid_tgid)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u32 tgid = pid_tgid >> 32;
+	struct cs_go_proc *go;
+	struct task_struct *task;
+	__u64 g = 0, goid = 0;
+
+	if (!cs_go_enabled)
+		return 0;
+	go = bpf_map_lookup_elem(&cs_go_procs, &tgid);
+	if (!go)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (bpf_probe_read_user(&g, sizeof(g), (void *)(task->thread.fsbase + (__s64)go->g_tls_offset)) || !g)
+		return 0;
+	if (bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go->goid_offset)))
+		return 0;
+	return goid;
+#else
+	return 0;
+#endif
+}
+
 static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type, __u32 size, __u64 pid_tgid,
 					   __u64 ts)
 {
@@ -130,33 +210,22 @@ static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
-/* Remember that this thread group produced events, so its exit is reported. */
-static __always_inline void cs_mark_traced(__u64 pid_tgid)
+static __always_inline void cs_fill_sock_ref(struct cs_sock_ref *r, const struct sock *sk,
+					     const struct cs_sock_state *st, int fd)
 {
-	__u32 tgid = pid_tgid >> 32;
-	__u8 one = 1;
-
-	if (!bpf_map_lookup_elem(&cs_traced, &tgid))
-		bpf_map_update_elem(&cs_traced, &tgid, &one, BPF_ANY);
+	r->sock_id = (__u64)sk;
+	r->netns = st->netns;
+	r->fd = fd;
+	r->role = st->role;
+	__builtin_memset(r->pad, 0, sizeof(r->pad));
+	__builtin_memcpy(&r->tuple, &st->tuple, sizeof(r->tuple));
 }
 
-/* Tuple and role of sk into *t / *role: from cs_socks, or read now and remembered with role unknown. */
-static __always_inline void cs_sock_lookup(struct sock *sk, struct cs_tuple *t, __u8 *role)
+/* Ring buffer flags: wake the agent only when a batch is waiting. */
+static __always_inline __u64 cs_rb_flags(void)
 {
-	__u64 key = (__u64)sk;
-	struct cs_sock_info *info = bpf_map_lookup_elem(&cs_socks, &key);
-	struct cs_sock_info fresh = {};
-
-	if (info) {
-		__builtin_memcpy(t, &info->tuple, sizeof(*t));
-		*role = info->role;
-		return;
-	}
-	cs_read_tuple(sk, &fresh.tuple);
-	fresh.role = CS_ROLE_UNKNOWN;
-	bpf_map_update_elem(&cs_socks, &key, &fresh, BPF_NOEXIST);
-	__builtin_memcpy(t, &fresh.tuple, sizeof(*t));
-	*role = CS_ROLE_UNKNOWN;
+	return bpf_ringbuf_query(&cs_events, BPF_RB_AVAIL_DATA) >= cs_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
 }
 
 #endif /* CS_SOCK_H */

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -54,7 +55,57 @@ std::string put_filter(bpf_map* map, const void* key, size_t key_size, const cha
   return {};
 }
 
+// Picks the data path: the socket tracepoints where the kernel has them, else the syscall fallback.
+std::string choose_mode(const CaptureOptions& o, const KernelFeatures& f, CaptureMode& mode) {
+  const std::string kernel = "kernel " + f.release;
+  switch (o.mode) {
+    case CaptureMode::Socket:
+      if (!f.socket_capture())
+        return "--capture-mode socket: " + kernel + " lacks " + f.missing_for_socket_capture() +
+               " (use --capture-mode auto to fall back to the syscall capture)";
+      mode = CaptureMode::Socket;
+      return {};
+    case CaptureMode::Syscall:
+      if (!f.syscall_capture())
+        return "--capture-mode syscall: " + kernel + " lacks " + f.missing_for_syscall_capture();
+      mode = CaptureMode::Syscall;
+      return {};
+    case CaptureMode::Auto:
+      break;
+  }
+  if (f.socket_capture()) {
+    mode = CaptureMode::Socket;
+    return {};
+  }
+  if (f.syscall_capture()) {
+    mode = CaptureMode::Syscall;
+    spdlog::warn("{} lacks {}: using the syscall capture, which costs more per system call of every "
+                 "process (Linux 6.3+ has the socket tracepoints)",
+                 kernel, f.missing_for_socket_capture());
+    return {};
+  }
+  return "callscope needs Linux 5.11+ with BTF (6.3+ for the low-overhead socket capture); " + kernel +
+         " lacks " + f.missing_for_syscall_capture();
+}
+
 }  // namespace
+
+bool parse_capture_mode(const std::string& text, CaptureMode& out) {
+  if (text == "auto") out = CaptureMode::Auto;
+  else if (text == "socket") out = CaptureMode::Socket;
+  else if (text == "syscall") out = CaptureMode::Syscall;
+  else return false;
+  return true;
+}
+
+const char* capture_mode_name(CaptureMode m) {
+  switch (m) {
+    case CaptureMode::Auto: return "auto";
+    case CaptureMode::Socket: return "socket";
+    case CaptureMode::Syscall: return "syscall";
+  }
+  return "?";
+}
 
 std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::string& error) {
   error.clear();
@@ -64,6 +115,10 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
   setup_libbpf();
 
   std::unique_ptr<BpfCapture> cap(new BpfCapture());
+  if (!probe_kernel_features(cap->features_, error)) return nullptr;
+  if (error = choose_mode(opts, cap->features_, cap->mode_); !error.empty()) return nullptr;
+  const bool socket_mode = cap->mode_ == CaptureMode::Socket;
+
   cap->skel_ = callscope_bpf__open();
   if (!cap->skel_) {
     error = "cannot open the embedded BPF object: " + errno_text(errno);
@@ -76,6 +131,10 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
   s->rodata->cs_filter_pids = !opts.pids.empty();
   s->rodata->cs_filter_ports = !opts.ports.empty();
   s->rodata->cs_filter_comms = !opts.comms.empty();
+  s->rodata->cs_state_in_hash = !socket_mode;
+  s->rodata->cs_have_task_regs = cap->features_.helper_task_pt_regs;
+  // Wake the agent when an eighth of the ring buffer is waiting (its timer collects smaller batches).
+  s->rodata->cs_wakeup_bytes = std::max<uint64_t>(opts.ringbuf_bytes / 8, 4096);
   if (int err = bpf_map__set_max_entries(s->maps.cs_events, opts.ringbuf_bytes); err != 0) {
     error = "cannot set the ring buffer size: " + errno_text(err);
     return nullptr;
@@ -91,34 +150,51 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
     return nullptr;
   }
 
+  // Only the chosen data path is loaded: the other's tracepoints may not exist on this kernel.
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, s->obj) {
+    const std::string name = bpf_program__name(prog);
+    const bool socket_prog = name == "cs_sock_send" || name == "cs_sock_recv";
+    const bool syscall_prog = name.rfind("cs_sys_", 0) == 0 || name.rfind("cs_enter_", 0) == 0 ||
+                              name.rfind("cs_exit_", 0) == 0;
+    if ((socket_prog && !socket_mode) || (syscall_prog && socket_mode)) bpf_program__set_autoload(prog, false);
+  }
+  if (socket_mode) {
+    // Maps only the fallback uses: the smallest size the kernel accepts.
+    bpf_map__set_max_entries(s->maps.cs_inflight, 1);
+    bpf_map__set_max_entries(s->maps.cs_socks, 1);
+  }
+
   if (int err = callscope_bpf__load(s); err != 0) {
     error = "loading the BPF programs into the kernel failed: " + errno_text(err) +
-            ". The libbpf/verifier messages logged above say which program and why; callscope needs "
-            "Linux 5.11+ with BTF, tp_btf tracepoints, BPF ring buffers and tail calls";
+            ". The libbpf/verifier messages logged above say which program and why (kernel " +
+            cap->features_.release + ", " + capture_mode_name(cap->mode_) + " capture)";
     return nullptr;
   }
 
-  // Tail-call tables: syscall number -> handler program.
-  const int enter_table = bpf_map__fd(s->maps.cs_enter_progs);
-  const int exit_table = bpf_map__fd(s->maps.cs_exit_progs);
-  for (const SyscallHandler& h : syscall_handlers()) {
-    const std::pair<const char*, int> slots[] = {{h.enter_prog, enter_table}, {h.exit_prog, exit_table}};
-    for (auto [prog_name, table] : slots) {
-      if (!prog_name) continue;
-      bpf_program* prog = bpf_object__find_program_by_name(s->obj, prog_name);
-      if (!prog) {
-        error = std::string("internal error: BPF program ") + prog_name + " missing from the object";
-        return nullptr;
+  if (!socket_mode) {
+    // Tail-call tables: syscall number -> handler program.
+    const int enter_table = bpf_map__fd(s->maps.cs_enter_progs);
+    const int exit_table = bpf_map__fd(s->maps.cs_exit_progs);
+    for (const SyscallHandler& h : syscall_handlers()) {
+      const std::pair<const char*, int> slots[] = {{h.enter_prog, enter_table}, {h.exit_prog, exit_table}};
+      for (auto [prog_name, table] : slots) {
+        if (!prog_name) continue;
+        bpf_program* p = bpf_object__find_program_by_name(s->obj, prog_name);
+        if (!p) {
+          error = std::string("internal error: BPF program ") + prog_name + " missing from the object";
+          return nullptr;
+        }
+        uint32_t key = static_cast<uint32_t>(h.nr);
+        int fd = bpf_program__fd(p);
+        if (bpf_map_update_elem(table, &key, &fd, BPF_ANY) != 0) {
+          error = std::string("cannot install ") + prog_name + " for syscall " + h.name + ": " + errno_text(errno) +
+                  " (the kernel refused the tail call; program type or attach point mismatch)";
+          return nullptr;
+        }
+        cap->attached_.push_back(std::string(prog_name) + " (tail call, " +
+                                 (table == enter_table ? "enter " : "exit ") + h.name + ")" + prog_id_text(p));
       }
-      uint32_t key = static_cast<uint32_t>(h.nr);
-      int fd = bpf_program__fd(prog);
-      if (bpf_map_update_elem(table, &key, &fd, BPF_ANY) != 0) {
-        error = std::string("cannot install ") + prog_name + " for syscall " + h.name + ": " + errno_text(errno) +
-                " (the kernel refused the tail call; program type or attach point mismatch)";
-        return nullptr;
-      }
-      cap->attached_.push_back(std::string(prog_name) + " (tail call, " + (table == enter_table ? "enter " : "exit ") +
-                               h.name + ")" + prog_id_text(prog));
     }
   }
 
@@ -138,16 +214,22 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
     bpf_link** link;
     const char* what;
   };
-  const Attach attaches[] = {
-      {s->progs.cs_sys_enter, &s->links.cs_sys_enter, "tp_btf/sys_enter"},
-      {s->progs.cs_sys_exit, &s->links.cs_sys_exit, "tp_btf/sys_exit"},
+  std::vector<Attach> attaches = {
+      {s->progs.cs_sock_state_change, &s->links.cs_sock_state_change, "tp_btf/inet_sock_set_state"},
       {s->progs.cs_proc_exit, &s->links.cs_proc_exit, "tp_btf/sched_process_exit"},
   };
+  if (socket_mode) {
+    attaches.push_back({s->progs.cs_sock_send, &s->links.cs_sock_send, "tp_btf/sock_send_length"});
+    attaches.push_back({s->progs.cs_sock_recv, &s->links.cs_sock_recv, "tp_btf/sock_recv_length"});
+  } else {
+    attaches.push_back({s->progs.cs_sys_enter, &s->links.cs_sys_enter, "tp_btf/sys_enter"});
+    attaches.push_back({s->progs.cs_sys_exit, &s->links.cs_sys_exit, "tp_btf/sys_exit"});
+  }
   for (const Attach& a : attaches) {
     *a.link = bpf_program__attach(a.prog);
     if (!*a.link) {
-      error = std::string("cannot attach ") + bpf_program__name(a.prog) + " to " + a.what + ": " + errno_text(errno) +
-              " (the kernel needs BTF-typed tracepoints, CONFIG_DEBUG_INFO_BTF=y, 5.5+)";
+      error = std::string("cannot attach ") + bpf_program__name(a.prog) + " to " + a.what + ": " +
+              errno_text(errno) + " (kernel " + cap->features_.release + ")";
       return nullptr;
     }
     cap->attached_.insert(cap->attached_.begin(), std::string(bpf_program__name(a.prog)) + " (" + a.what + ")" +
@@ -159,14 +241,18 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
     error = "cannot map the BPF ring buffer: " + errno_text(errno);
     return nullptr;
   }
-  spdlog::debug("BPF capture attached: payload {} bytes, ring buffer {} bytes, {} pid / {} port / {} comm filters",
-                opts.payload_bytes, opts.ringbuf_bytes, opts.pids.size(), opts.ports.size(), opts.comms.size());
+  spdlog::info("capture: {} (kernel {}), payload {} bytes per socket call, ring buffer {} bytes",
+               socket_mode ? "socket tracepoints (sock_send_length, sock_recv_length)"
+                           : "syscall tracepoints (sys_enter, sys_exit): fallback for kernels before 6.3",
+               cap->features_.release, opts.payload_bytes, opts.ringbuf_bytes);
+  spdlog::debug("filters: {} pid / {} port / {} comm", opts.pids.size(), opts.ports.size(), opts.comms.size());
   return cap;
 }
 
 BpfCapture::~BpfCapture() {
   if (ring_) ring_buffer__free(ring_);
   if (skel_) callscope_bpf__destroy(skel_);  // destroys the links: detaches everything
+  if (verdict_errors_ > 0) spdlog::debug("{} socket verdicts could not be written", verdict_errors_);
 }
 
 int BpfCapture::on_record(void* self, void* data, size_t size) {
@@ -177,7 +263,13 @@ int BpfCapture::on_record(void* self, void* data, size_t size) {
 
 int BpfCapture::poll(int timeout_ms, const std::function<void(const void*, size_t)>& cb) {
   cb_ = &cb;
+  // Records are written without a wake-up until a batch waits, so after the wait (woken or timed out)
+  // everything waiting is consumed.
   int n = ring_buffer__poll(ring_, timeout_ms);
+  if (n >= 0 || n == -EINTR) {
+    int more = ring_buffer__consume(ring_);
+    if (more >= 0) n = (n > 0 ? n : 0) + more;
+  }
   cb_ = nullptr;
   return n;
 }
@@ -199,10 +291,22 @@ KernelStats BpfCapture::stats() const {
   out.truncated = totals[CS_STAT_TRUNCATED];
   out.truncated_bytes = totals[CS_STAT_TRUNCATED_BYTES];
   out.read_errors = totals[CS_STAT_READ_ERRORS];
+  out.no_payload = totals[CS_STAT_NO_PAYLOAD];
+  out.ignored_calls = totals[CS_STAT_IGNORED_CALLS];
   return out;
 }
 
 std::vector<std::string> BpfCapture::attached_programs() const { return attached_; }
+
+void BpfCapture::set_verdict(uint64_t sock_id, uint8_t verdict) {
+  if (bpf_map__update_elem(skel_->maps.cs_sock_verdict, &sock_id, sizeof sock_id, &verdict, sizeof verdict,
+                           BPF_ANY) != 0)
+    ++verdict_errors_;
+}
+
+int BpfCapture::ringbuf_map_fd() const { return bpf_map__fd(skel_->maps.cs_events); }
+int BpfCapture::go_procs_map_fd() const { return bpf_map__fd(skel_->maps.cs_go_procs); }
+void BpfCapture::enable_goroutine_ids() { skel_->bss->cs_go_enabled = true; }
 
 int64_t mono_to_unix_offset_ns() {
   timespec mono{}, real{};

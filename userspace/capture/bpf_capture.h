@@ -1,4 +1,10 @@
-// Loads the callscope BPF programs, attaches them to the syscall tracepoints and reads their ring buffer.
+// Loads the callscope BPF programs, attaches them and reads their ring buffer.
+//
+// At start the kernel's BTF says which data path it can run (capture/kernel_features.h):
+//   socket  - sock_send_length / sock_recv_length tracepoints (6.3+): only socket I/O runs a program.
+//   syscall - raw sys_enter / sys_exit tracepoints (older kernels): every system call runs a dispatcher.
+// Both write the same records. The agent is woken only when a batch waits in the ring buffer (or by its
+// own timer), never per record.
 #pragma once
 
 #include <cstddef>
@@ -9,18 +15,26 @@
 #include <vector>
 
 #include "callscope/events.h"
+#include "capture/kernel_features.h"
 
 struct callscope_bpf;
 struct ring_buffer;
 
 namespace cs {
 
+enum class CaptureMode { Auto, Socket, Syscall };
+
+// "auto" | "socket" | "syscall"; false if the text is none of them.
+bool parse_capture_mode(const std::string& text, CaptureMode& out);
+const char* capture_mode_name(CaptureMode m);
+
 struct CaptureOptions {
   std::vector<uint32_t> pids;        // thread-group ids to trace; empty = all
   std::vector<uint16_t> ports;       // local or remote TCP port; empty = all
   std::vector<std::string> comms;    // process names (first 15 chars); empty = all
-  uint32_t payload_bytes = CS_DEFAULT_PAYLOAD;  // copied per syscall, 0..CS_MAX_PAYLOAD
+  uint32_t payload_bytes = CS_DEFAULT_PAYLOAD;  // copied per socket call, 0..CS_MAX_PAYLOAD
   uint32_t ringbuf_bytes = 8u << 20;            // power of two
+  CaptureMode mode = CaptureMode::Auto;         // Auto: socket if the kernel has it, else syscall
 };
 
 struct KernelStats {
@@ -29,23 +43,37 @@ struct KernelStats {
   uint64_t truncated = 0;        // data events whose payload was cut
   uint64_t truncated_bytes = 0;  // bytes not copied because of the cut
   uint64_t read_errors = 0;      // bpf_probe_read failures
+  uint64_t no_payload = 0;       // data events whose bytes were not in readable user memory
+  uint64_t ignored_calls = 0;    // socket calls skipped because user space said "ignore"
 };
 
 class BpfCapture {
  public:
-  // Preflight + open + load + attach. On failure returns nullptr and a message a person can act on.
+  // Preflight + feature probe + open + load + attach. On failure returns nullptr and a message a person
+  // can act on.
   static std::unique_ptr<BpfCapture> open(const CaptureOptions& opts, std::string& error);
   ~BpfCapture();  // detaches everything; nothing stays attached or pinned
 
   BpfCapture(const BpfCapture&) = delete;
   BpfCapture& operator=(const BpfCapture&) = delete;
 
-  // Waits up to timeout_ms, calls cb(data, size) for each record. Returns records consumed or -errno
-  // (-EINTR when a signal interrupted the wait).
+  // Waits up to timeout_ms for a batch (or the timeout), then calls cb(data, size) for every record
+  // waiting. Returns records consumed or -errno (-EINTR when a signal interrupted the wait).
   int poll(int timeout_ms, const std::function<void(const void*, size_t)>& cb);
 
   KernelStats stats() const;                            // summed over CPUs
   std::vector<std::string> attached_programs() const;   // for logs
+  CaptureMode mode() const { return mode_; }            // Socket or Syscall
+  const KernelFeatures& features() const { return features_; }
+
+  // Tells the kernel side what user space decided about a socket (enum cs_verdict).
+  void set_verdict(uint64_t sock_id, uint8_t verdict);
+
+  // For the Go runtime support: the ring buffer and cs_go_procs maps (to share with its own BPF object),
+  // and the switch that makes socket events carry goroutine ids.
+  int ringbuf_map_fd() const;
+  int go_procs_map_fd() const;
+  void enable_goroutine_ids();
 
  private:
   BpfCapture() = default;
@@ -55,6 +83,9 @@ class BpfCapture {
   ring_buffer* ring_ = nullptr;
   const std::function<void(const void*, size_t)>* cb_ = nullptr;
   std::vector<std::string> attached_;
+  CaptureMode mode_ = CaptureMode::Socket;
+  KernelFeatures features_;
+  uint64_t verdict_errors_ = 0;
 };
 
 // CLOCK_REALTIME - CLOCK_MONOTONIC now: add to a record's ts_ns to get Unix time in ns.

@@ -14,15 +14,9 @@ std::span<const SyscallHandler> syscall_handlers() {
       {SYS_recvfrom, "recvfrom", "cs_enter_recvfrom", "cs_exit_recvfrom"},
       {SYS_sendmsg, "sendmsg", "cs_enter_sendmsg", "cs_exit_data"},
       {SYS_recvmsg, "recvmsg", "cs_enter_recvmsg", "cs_exit_recvmsg"},
-      {SYS_sendmmsg, "sendmmsg", "cs_enter_sendmmsg", "cs_exit_data"},
-      {SYS_recvmmsg, "recvmmsg", "cs_enter_recvmmsg", "cs_exit_data"},
+      {SYS_sendmmsg, "sendmmsg", "cs_enter_sendmmsg", "cs_exit_mmsg"},
+      {SYS_recvmmsg, "recvmmsg", "cs_enter_recvmmsg", "cs_exit_mmsg"},
       {SYS_sendfile, "sendfile", "cs_enter_sendfile", "cs_exit_data"},
-      {SYS_connect, "connect", "cs_enter_connect", "cs_exit_connect"},
-#ifdef SYS_accept
-      {SYS_accept, "accept", nullptr, "cs_exit_accept"},
-#endif
-      {SYS_accept4, "accept4", nullptr, "cs_exit_accept4"},
-      {SYS_close, "close", "cs_enter_close", nullptr},
   };
   return kHandlers;
 }

@@ -1,5 +1,7 @@
-// Which BPF program handles which syscall at enter and exit. The loader puts these programs into the
-// cs_enter_progs / cs_exit_progs tail-call tables at the index of the native syscall number.
+// Syscall fallback capture (kernels without the socket tracepoints): which BPF program handles which
+// syscall at enter and exit. The loader puts these programs into the cs_enter_progs / cs_exit_progs
+// tail-call tables at the index of the native syscall number. Connect, accept and close need no
+// handler: connection life comes from the inet_sock_set_state tracepoint on every kernel.
 #pragma once
 
 #include <span>

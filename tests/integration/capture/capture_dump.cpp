@@ -2,14 +2,16 @@
 // while, then the kernel counters. Used by tests/integration/test_capture_smoke.sh; handy by hand too.
 //
 //   capture_dump [--seconds N] [--port P]... [--pid P]... [--comm NAME]... [--payload N] [--ringbuf N]
+//                [--mode auto|socket|syscall]
 //
 // Lines (space-separated key=value; payload bytes escaped so that a line has no spaces inside a value):
 //   READY programs=N
-//   DATA pid= tid= comm= fd= role= dir= sys= seq= len= captured= flags= sock= local= remote= enter_ns= ts_ns= data=
-//   CONN pid= tid= comm= fd= role= sys= ret= sock= local= remote= ts_ns=
-//   CLOSE pid= tid= comm= fd= sock= local= remote= ts_ns=
+//   MODE socket|syscall
+//   DATA pid= tid= comm= fd= role= dir= sys= seq= len= captured= flags= sock= netns= local= remote= enter_ns= ts_ns= goid= data=
+//   CONN pid= tid= comm= fd= role= sock= netns= local= remote= ts_ns=
+//   CLOSE pid= tid= comm= sock= netns= local= remote= ts_ns=
 //   EXIT pid= comm= code= ts_ns=
-//   STATS events= ringbuf_drops= truncated= truncated_bytes= read_errors= received= malformed=
+//   STATS events= ringbuf_drops= truncated= truncated_bytes= read_errors= no_payload= ignored_calls= received= malformed=
 #include <arpa/inet.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -83,7 +85,7 @@ struct Printer {
   void operator()(const void* data, size_t size) {
     ++received;
     const auto* h = static_cast<const cs_event_header*>(data);
-    if (size < sizeof(cs_event_header) || h->size != size) {
+    if (size < sizeof(cs_event_header) || h->size > size) {
       ++malformed;
       printf("MALFORMED size=%zu\n", size);
       return;
@@ -92,34 +94,36 @@ struct Printer {
       case CS_EV_DATA: {
         if (size < sizeof(cs_data_event)) break;
         const auto* e = static_cast<const cs_data_event*>(data);
-        if (sizeof(cs_data_event) + e->captured != size) break;
+        if (sizeof(cs_data_event) + e->captured > h->size) break;
         printf("DATA pid=%u tid=%u comm=%s fd=%d role=%s dir=%u sys=%u seq=%u len=%u captured=%u flags=%u "
-               "sock=0x%" PRIx64 " local=%s remote=%s enter_ns=%" PRIu64 " ts_ns=%" PRIu64 " data=%s\n",
-               h->pid, h->tid, comm_text(*h).c_str(), e->fd, role_text(e->role), e->direction, e->syscall, e->seq,
-               e->len, e->captured, e->flags, U64(e->sock_id), addr_text(e->tuple.local).c_str(),
-               addr_text(e->tuple.remote).c_str(), U64(e->enter_ns), U64(h->ts_ns),
-               escaped(e->payload, std::min<size_t>(e->captured, preview)).c_str());
+               "sock=0x%" PRIx64 " netns=%u local=%s remote=%s enter_ns=%" PRIu64 " ts_ns=%" PRIu64 " goid=%" PRIu64
+               " data=%s\n",
+               h->pid, h->tid, comm_text(*h).c_str(), e->sock.fd, role_text(e->sock.role), e->direction, e->syscall,
+               e->seq, e->len, e->captured, e->flags, U64(e->sock.sock_id), e->sock.netns,
+               addr_text(e->sock.tuple.local).c_str(), addr_text(e->sock.tuple.remote).c_str(), U64(e->enter_ns),
+               U64(h->ts_ns), U64(e->goid), escaped(e->payload, std::min<size_t>(e->captured, preview)).c_str());
         return;
       }
       case CS_EV_CONN_OPEN: {
-        if (size != sizeof(cs_conn_event)) break;
+        if (h->size < sizeof(cs_conn_event)) break;
         const auto* e = static_cast<const cs_conn_event*>(data);
-        printf("CONN pid=%u tid=%u comm=%s fd=%d role=%s sys=%u ret=%" PRId64 " sock=0x%" PRIx64
-               " local=%s remote=%s ts_ns=%" PRIu64 "\n",
-               h->pid, h->tid, comm_text(*h).c_str(), e->fd, role_text(e->role), e->syscall, static_cast<int64_t>(e->ret),
-               U64(e->sock_id), addr_text(e->tuple.local).c_str(), addr_text(e->tuple.remote).c_str(), U64(h->ts_ns));
+        printf("CONN pid=%u tid=%u comm=%s fd=%d role=%s sock=0x%" PRIx64 " netns=%u local=%s remote=%s ts_ns=%" PRIu64
+               "\n",
+               h->pid, h->tid, comm_text(*h).c_str(), e->sock.fd, role_text(e->sock.role), U64(e->sock.sock_id),
+               e->sock.netns, addr_text(e->sock.tuple.local).c_str(), addr_text(e->sock.tuple.remote).c_str(),
+               U64(h->ts_ns));
         return;
       }
       case CS_EV_CONN_CLOSE: {
-        if (size != sizeof(cs_close_event)) break;
+        if (h->size < sizeof(cs_close_event)) break;
         const auto* e = static_cast<const cs_close_event*>(data);
-        printf("CLOSE pid=%u tid=%u comm=%s fd=%d sock=0x%" PRIx64 " local=%s remote=%s ts_ns=%" PRIu64 "\n", h->pid,
-               h->tid, comm_text(*h).c_str(), e->fd, U64(e->sock_id), addr_text(e->tuple.local).c_str(),
-               addr_text(e->tuple.remote).c_str(), U64(h->ts_ns));
+        printf("CLOSE pid=%u tid=%u comm=%s sock=0x%" PRIx64 " netns=%u local=%s remote=%s ts_ns=%" PRIu64 "\n",
+               h->pid, h->tid, comm_text(*h).c_str(), U64(e->sock.sock_id), e->sock.netns,
+               addr_text(e->sock.tuple.local).c_str(), addr_text(e->sock.tuple.remote).c_str(), U64(h->ts_ns));
         return;
       }
       case CS_EV_PROC_EXIT: {
-        if (size != sizeof(cs_proc_exit_event)) break;
+        if (h->size < sizeof(cs_proc_exit_event)) break;
         const auto* e = static_cast<const cs_proc_exit_event*>(data);
         printf("EXIT pid=%u comm=%s code=%d ts_ns=%" PRIu64 "\n", h->pid, comm_text(*h).c_str(), e->exit_code, U64(h->ts_ns));
         return;
@@ -135,7 +139,7 @@ struct Printer {
 [[noreturn]] void usage(const char* msg) {
   fprintf(stderr,
           "capture_dump: %s\nusage: capture_dump [--seconds N] [--port P]... [--pid P]... [--comm NAME]... "
-          "[--payload N] [--ringbuf N] [--verbose]\n",
+          "[--payload N] [--ringbuf N] [--mode auto|socket|syscall] [--verbose]\n",
           msg);
   exit(2);
 }
@@ -165,7 +169,9 @@ int main(int argc, char** argv) {
     else if (a == "--comm") opts.comms.emplace_back(next());
     else if (a == "--payload") opts.payload_bytes = static_cast<uint32_t>(number(next(), 0xffffffffUL));
     else if (a == "--ringbuf") opts.ringbuf_bytes = static_cast<uint32_t>(number(next(), 0xffffffffUL));
-    else if (a == "--verbose") spdlog::set_level(spdlog::level::debug);
+    else if (a == "--mode") {
+      if (!cs::parse_capture_mode(next(), opts.mode)) usage("--mode takes auto, socket or syscall");
+    } else if (a == "--verbose") spdlog::set_level(spdlog::level::debug);
     else usage(("unknown argument " + a).c_str());
   }
   setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -180,6 +186,7 @@ int main(int argc, char** argv) {
   }
   auto progs = cap->attached_programs();
   for (const auto& p : progs) fprintf(stderr, "capture_dump: attached %s\n", p.c_str());
+  printf("MODE %s\n", cs::capture_mode_name(cap->mode()));
   printf("READY programs=%zu\n", progs.size());
 
   Printer printer;
@@ -197,8 +204,9 @@ int main(int argc, char** argv) {
   cap->poll(0, cb);  // drain what is left
   cs::KernelStats st = cap->stats();
   printf("STATS events=%" PRIu64 " ringbuf_drops=%" PRIu64 " truncated=%" PRIu64 " truncated_bytes=%" PRIu64
-         " read_errors=%" PRIu64 " received=%" PRIu64 " malformed=%" PRIu64 "\n",
-         st.events, st.ringbuf_drops, st.truncated, st.truncated_bytes, st.read_errors, printer.received,
-         printer.malformed);
+         " read_errors=%" PRIu64 " no_payload=%" PRIu64 " ignored_calls=%" PRIu64 " received=%" PRIu64
+         " malformed=%" PRIu64 "\n",
+         st.events, st.ringbuf_drops, st.truncated, st.truncated_bytes, st.read_errors, st.no_payload,
+         st.ignored_calls, printer.received, printer.malformed);
   return rc;
 }
