@@ -2,7 +2,10 @@
 // while, then the kernel counters. Used by tests/integration/test_capture_smoke.sh; handy by hand too.
 //
 //   capture_dump [--seconds N] [--port P]... [--pid P]... [--comm NAME]... [--payload N] [--ringbuf N]
-//                [--mode auto|socket|syscall]
+//                [--mode auto|socket|syscall] [--ignore-port P]
+//
+// --ignore-port P: the first data event of a socket with local or remote port P makes capture_dump send the
+// kernel the verdict "ignore" for that socket (as the agent does for connections of unknown protocols).
 //
 // Lines (space-separated key=value; payload bytes escaped so that a line has no spaces inside a value):
 //   READY programs=N
@@ -78,6 +81,8 @@ const char* role_text(uint8_t r) {
 }
 
 struct Printer {
+  cs::BpfCapture* cap = nullptr;
+  uint16_t ignore_port = 0;
   size_t preview = 64;
   uint64_t received = 0;
   uint64_t malformed = 0;
@@ -102,6 +107,8 @@ struct Printer {
                e->seq, e->len, e->captured, e->flags, U64(e->sock.sock_id), e->sock.netns,
                addr_text(e->sock.tuple.local).c_str(), addr_text(e->sock.tuple.remote).c_str(), U64(e->enter_ns),
                U64(h->ts_ns), U64(e->goid), escaped(e->payload, std::min<size_t>(e->captured, preview)).c_str());
+        if (ignore_port != 0 && (e->sock.tuple.local.port == ignore_port || e->sock.tuple.remote.port == ignore_port))
+          cap->set_verdict(e->sock.sock_id, CS_VERDICT_IGNORE);
         return;
       }
       case CS_EV_CONN_OPEN: {
@@ -139,7 +146,7 @@ struct Printer {
 [[noreturn]] void usage(const char* msg) {
   fprintf(stderr,
           "capture_dump: %s\nusage: capture_dump [--seconds N] [--port P]... [--pid P]... [--comm NAME]... "
-          "[--payload N] [--ringbuf N] [--mode auto|socket|syscall] [--verbose]\n",
+          "[--payload N] [--ringbuf N] [--mode auto|socket|syscall] [--ignore-port P] [--verbose]\n",
           msg);
   exit(2);
 }
@@ -157,6 +164,7 @@ unsigned long number(const char* s, unsigned long max) {
 int main(int argc, char** argv) {
   cs::CaptureOptions opts;
   double seconds = 10;
+  uint16_t ignore_port = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -169,6 +177,7 @@ int main(int argc, char** argv) {
     else if (a == "--comm") opts.comms.emplace_back(next());
     else if (a == "--payload") opts.payload_bytes = static_cast<uint32_t>(number(next(), 0xffffffffUL));
     else if (a == "--ringbuf") opts.ringbuf_bytes = static_cast<uint32_t>(number(next(), 0xffffffffUL));
+    else if (a == "--ignore-port") ignore_port = static_cast<uint16_t>(number(next(), 65535));
     else if (a == "--mode") {
       if (!cs::parse_capture_mode(next(), opts.mode)) usage("--mode takes auto, socket or syscall");
     } else if (a == "--verbose") spdlog::set_level(spdlog::level::debug);
@@ -190,6 +199,8 @@ int main(int argc, char** argv) {
   printf("READY programs=%zu\n", progs.size());
 
   Printer printer;
+  printer.cap = cap.get();
+  printer.ignore_port = ignore_port;
   std::function<void(const void*, size_t)> cb = std::ref(printer);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   int rc = 0;

@@ -5,6 +5,7 @@
   keepalive_http.py client PORT GO READY one connection: GET /first, create READY, wait for GO to exist,
                                          GET /second on the SAME connection; exit 0 if both were 200 and
                                          the connection was not reopened.
+  keepalive_http.py burst PORT N GAP_MS  one connection, N requests GET /burst/<i>, GAP_MS apart.
 """
 import http.client
 import http.server
@@ -54,10 +55,23 @@ def client(port, go, ready):
         print(f"{path} {body!r} local={conn.sock.getsockname()}", flush=True)
 
 
+def burst(port, n, gap_ms):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in range(n):
+        conn.request("GET", f"/burst/{i}")
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            sys.exit(f"burst client: status {resp.status}")
+        time.sleep(gap_ms / 1000.0)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "server":
         serve(int(sys.argv[2]))
     elif len(sys.argv) == 5 and sys.argv[1] == "client":
         client(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 5 and sys.argv[1] == "burst":
+        burst(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit(__doc__)
