@@ -152,13 +152,14 @@ bench_wakeups() {
   echo "$total"
 }
 
-# Writes a one-worker nginx serving a ~600-byte static page with keep-alive on 127.0.0.1:PORT into DIR
-# (DIR/nginx.conf, DIR/www/index.html). Start it with: nginx -p DIR -c DIR/nginx.conf
+# Writes a one-worker nginx serving a static page of BYTES (default 600) with keep-alive on
+# 127.0.0.1:PORT into DIR (DIR/nginx.conf, DIR/www/index.html). Start it with: nginx -p DIR -c DIR/nginx.conf
 bench_write_static_nginx() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 bytes=${3:-600}
   chmod 755 "$dir"  # nginx workers run as an unprivileged user
   mkdir -p "$dir/www" "$dir/tmp"
-  python3 -c 'import sys; sys.stdout.write(("<p>callscope benchmark page</p>\n" * 40)[:600])' >"$dir/www/index.html"
+  python3 -c 'import sys; n = int(sys.argv[1]); sys.stdout.write(("<p>callscope benchmark page</p>\n" * (n // 30 + 1))[:n])' \
+    "$bytes" >"$dir/www/index.html"
   cat >"$dir/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;

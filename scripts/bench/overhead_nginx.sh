@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
-# Overhead of the agent on nginx: A/B rounds, interleaved, over loopback keep-alive connections.
+# Cost of the agent on a busy nginx, measured as a new user would run it: default options, every process
+# traced, JSON spans to /dev/null. Rounds of every variant, interleaved (the order rotates each round),
+# medians reported with the raw rounds and the noise (a second untraced variant against the first).
 #
-#   A = no agent; B = `callscope --port PORT --format json --output /dev/null` attached.
-# nginx: own config in a temp dir, 1 worker, keep-alive, a 600-byte static file, access_log off.
-# Load: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency. After the A/B rounds one more agent round runs
-# with kernel.bpf_stats_enabled=1 to read the per-program BPF cost (kept out of the A/B rounds, since
-# the accounting itself costs time); the sysctl is restored afterwards.
+#   A  = no agent
+#   A2 = no agent, again: A2/A is the noise of the machine, not a cost
+#   B  = `callscope --format json --output /dev/null` (live agent, everything traced)
+#   C  = `callscope record -o /dev/null` (kernel capture + ring buffer reading only)
+#   D  = `callscope --pid 1 --format json --output /dev/null` (every hook attached, nothing traced)
 #
-# With CAPTURE_ONLY=1 (default) two more variants run in each round, to split the cost:
-#   C = `callscope record -o /dev/null --port PORT` (BPF capture + ring buffer reading, no pipeline)
-#   D = `callscope --port 1 ...` (all hooks attached, the filter matches nothing: no event is produced)
+# nginx: own config in a temp dir, 1 worker, keep-alive, a 1 KiB static file, access_log off.
+# Throughput load: wrk -t$THREADS -c$CONNS -d${DURATION}s. Then, for the kernel's own accounting, one
+# more B round with kernel.bpf_stats_enabled=1 (kept out of the A/B rounds: the accounting costs time).
+# Latency: A and B again at half of the saturation rate measured above (median of A), with a
+# rate-limited client (h2load --h1 --rps, per-request log), interleaved; p50/p99 of the requests.
 #
-# Env: ROUNDS (5) DURATION (10) CONNS (32) THREADS (2) PORT (18480) CALLSCOPE_BIN (else builds
-#      build-bench) PIN (1: nginx on CPU 0, wrk on CPU 1, agent not pinned; 0: nothing pinned)
-# Prints a markdown report on stdout; progress on stderr. Root needed. ~4.5 min with the defaults.
+# Env: ROUNDS (5) DURATION (10) CONNS (64) THREADS (1) PORT (18480) CALLSCOPE_BIN (else builds build-bench)
+#      LAT_ROUNDS (3) LAT_DURATION (10) PIN (0: nothing pinned, as a user runs it; 1: nginx on CPU 0,
+#      load generator on CPU 1) FILE_BYTES (1024)
+# Prints a markdown report on stdout; progress on stderr. Root needed. ~10 min with the defaults.
 set -euo pipefail
 source "$(dirname "$0")/bench_lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}
-CONNS=${CONNS:-32}
-THREADS=${THREADS:-2}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-1}
 PORT=${PORT:-18480}
-PIN=${PIN:-1}
-CAPTURE_ONLY=${CAPTURE_ONLY:-1}
+PIN=${PIN:-0}
+LAT_ROUNDS=${LAT_ROUNDS:-3}
+LAT_DURATION=${LAT_DURATION:-10}
+FILE_BYTES=${FILE_BYTES:-1024}
 
 bench_need_root
-bench_need_tools nginx wrk bpftool python3 taskset
+bench_need_tools nginx wrk h2load bpftool python3 taskset curl
 BIN=$(bench_agent_bin)
 WORK=$(mktemp -d /tmp/callscope-bench-nginx.XXXXXX)
 NGINX_PID=""
@@ -41,91 +48,89 @@ cleanup() {
 }
 trap cleanup EXIT
 
-NGINX_PIN=() WRK_PIN=()
-if [ "$PIN" = 1 ]; then NGINX_PIN=(taskset -c 0) WRK_PIN=(taskset -c 1); fi
+NGINX_PIN=() LOAD_PIN=()
+if [ "$PIN" = 1 ]; then NGINX_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 1); fi
 
-bench_write_static_nginx "$WORK" "$PORT"
+bench_write_static_nginx "$WORK" "$PORT" "$FILE_BYTES"
 nginx -t -q -p "$WORK" -c "$WORK/nginx.conf" || bench_die "nginx config test failed"
 "${NGINX_PIN[@]}" nginx -p "$WORK" -c "$WORK/nginx.conf" &
 NGINX_PID=$!
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$PORT/index.html" >/dev/null || bench_die "nginx does not answer on port $PORT"
+URL="http://127.0.0.1:$PORT/index.html"
+for _ in $(seq 50); do curl -fs "$URL" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "$URL" >/dev/null || bench_die "nginx does not answer on port $PORT"
 bench_machine_summary >&2
 echo "callscope: $BIN; file: $(stat -c %s "$WORK/www/index.html") bytes; wrk -t$THREADS -c$CONNS -d${DURATION}s; pin=$PIN" >&2
 
-run_wrk() {  # $1 = output file
-  "${WRK_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/index.html" >"$1"
+run_wrk() {  # $1 = output file -> "rps total p50 p90 p99"
+  "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$URL" >"$1"
   bench_parse_wrk "$1"
 }
 
-start_agent() {  # $1 = log file
-  "$BIN" --port "$PORT" --format json --output /dev/null --stats-interval 0 2>"$1" &
+# start_agent LOG ARGS...: starts the agent with ARGS, waits for "callscope ready"; sets AGENT_PID.
+start_agent() {
+  local log=$1
+  shift
+  "$BIN" "$@" --stats-interval 0 2>"$log" &
   AGENT_PID=$!
-  bench_wait_ready "$1" "$AGENT_PID"
+  bench_wait_ready "$log" "$AGENT_PID"
+}
+
+variant_args() {  # $1 = variant -> agent arguments (empty: no agent)
+  case $1 in
+    B) echo "--format json --output /dev/null" ;;
+    C) echo "record -o /dev/null" ;;
+    D) echo "--pid 1 --format json --output /dev/null" ;;
+    *) echo "" ;;
+  esac
 }
 
 HZ=$(bench_hz)
-declare -a D_RPS B_WAKE C_WAKE C_RPS C_CPU A_RPS B_RPS A_P50 A_P90 A_P99 B_P50 B_P90 B_P99 B_CPU B_SPANS
+VARIANTS=(A A2 B C D)
+declare -A RPS P99 CPU WAKE
+ROWS=""
 B_HWM=0
 B_DROPS=0
-ROWS=""
+B_SPANS=()
 for ((r = 1; r <= ROUNDS; r++)); do
-  # A: no agent.
-  read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.A.$r")
-  A_RPS+=("$rps") A_P50+=("$p50") A_P90+=("$p90") A_P99+=("$p99")
-  ROWS+="| $r | A (no agent) | $rps | $p50 | $p90 | $p99 | - | - |"$'\n'
-  echo "round $r A: $rps req/s" >&2
-  # B: agent attached.
-  start_agent "$WORK/agent.$r.log"
-  c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
-  read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.B.$r")
-  sleep 1  # let the agent drain the ring buffer before reading its CPU time
-  c1=$(bench_cpu_ticks "$AGENT_PID") w1=$(bench_wakeups "$AGENT_PID")
-  B_WAKE+=("$(python3 -c "print(f'{($w1 - $w0) / ($total / 1000):.0f}')")")
-  hwm=$(bench_hwm_kb "$AGENT_PID")
-  bench_stop_agent "$AGENT_PID"
-  AGENT_PID=""
-  spans=$(bench_log_value "$WORK/agent.$r.log" spans)
-  drops=$(bench_log_value "$WORK/agent.$r.log" ringbuf_drops)
-  cpu_per_k=$(python3 -c "print(f'{($c1 - $c0) / $HZ / ($total / 1000):.4f}')")
-  B_RPS+=("$rps") B_P50+=("$p50") B_P90+=("$p90") B_P99+=("$p99") B_CPU+=("$cpu_per_k")
-  B_SPANS+=("$(python3 -c "print(f'{${spans:-0} / $total:.3f}')")")
-  ((hwm > B_HWM)) && B_HWM=$hwm
-  B_DROPS=$((B_DROPS + ${drops:-0}))
-  ROWS+="| $r | B (agent) | $rps | $p50 | $p90 | $p99 | $cpu_per_k | ${spans:-?} spans / $total req |"$'\n'
-  echo "round $r B: $rps req/s, agent CPU ${cpu_per_k}s per 1000 req, spans ${spans:-?}, drops ${drops:-?}" >&2
-  # C: kernel capture only (`callscope record -o /dev/null`: BPF + ring buffer, no pipeline).
-  [ "$CAPTURE_ONLY" = 1 ] || continue
-  "$BIN" record -o /dev/null --port "$PORT" --stats-interval 0 2>"$WORK/record.$r.log" &
-  AGENT_PID=$!
-  bench_wait_ready "$WORK/record.$r.log" "$AGENT_PID"
-  c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
-  read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.C.$r")
-  sleep 1
-  c1=$(bench_cpu_ticks "$AGENT_PID") w1=$(bench_wakeups "$AGENT_PID")
-  C_WAKE+=("$(python3 -c "print(f'{($w1 - $w0) / ($total / 1000):.0f}')")")
-  bench_stop_agent "$AGENT_PID"
-  AGENT_PID=""
-  cpu_per_k=$(python3 -c "print(f'{($c1 - $c0) / $HZ / ($total / 1000):.4f}')")
-  C_RPS+=("$rps") C_CPU+=("$cpu_per_k")
-  ROWS+="| $r | C (record to /dev/null) | $rps | $p50 | $p90 | $p99 | $cpu_per_k | - |"$'\n'
-  echo "round $r C: $rps req/s, recorder CPU ${cpu_per_k}s per 1000 req" >&2
-  # D: hooks attached, nothing traced (`callscope --port 1`): the cost every untraced syscall pays.
-  "$BIN" --port 1 --format json --output /dev/null --stats-interval 0 2>"$WORK/idle.$r.log" &
-  AGENT_PID=$!
-  bench_wait_ready "$WORK/idle.$r.log" "$AGENT_PID"
-  read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.D.$r")
-  bench_stop_agent "$AGENT_PID"
-  AGENT_PID=""
-  D_RPS+=("$rps")
-  ROWS+="| $r | D (agent, filter matches nothing) | $rps | $p50 | $p90 | $p99 | - | - |"$'\n'
-  echo "round $r D: $rps req/s" >&2
+  # Rotate the order so that no variant always runs first or after the same neighbour.
+  order=("${VARIANTS[@]:$(((r - 1) % ${#VARIANTS[@]}))}" "${VARIANTS[@]:0:$(((r - 1) % ${#VARIANTS[@]}))}")
+  for v in "${order[@]}"; do
+    args=$(variant_args "$v")
+    cpu="-" wake="-"
+    if [ -n "$args" ]; then
+      # shellcheck disable=SC2086 # args is a list on purpose
+      start_agent "$WORK/agent.$v.$r.log" $args
+      c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
+    fi
+    read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.$v.$r")
+    if [ -n "$args" ]; then
+      sleep 1  # let the agent drain the ring buffer before reading its CPU time
+      c1=$(bench_cpu_ticks "$AGENT_PID") w1=$(bench_wakeups "$AGENT_PID")
+      cpu=$(python3 -c "print(f'{1e6 * ($c1 - $c0) / $HZ / $total:.2f}')")
+      wake=$(python3 -c "print(f'{($w1 - $w0) / ($total / 1000):.1f}')")
+      if [ "$v" = B ]; then
+        hwm=$(bench_hwm_kb "$AGENT_PID")
+        ((hwm > B_HWM)) && B_HWM=$hwm
+      fi
+      bench_stop_agent "$AGENT_PID"
+      AGENT_PID=""
+      if [ "$v" = B ]; then
+        spans=$(bench_log_value "$WORK/agent.$v.$r.log" spans)
+        drops=$(bench_log_value "$WORK/agent.$v.$r.log" ringbuf_drops)
+        B_DROPS=$((B_DROPS + ${drops:-0}))
+        B_SPANS+=("$(python3 -c "print(f'{${spans:-0} / $total:.3f}')")")
+      fi
+    fi
+    RPS[$v]+="$rps " P99[$v]+="$p99 " CPU[$v]+="$cpu " WAKE[$v]+="$wake "
+    ROWS+="| $r | $v | $rps | $p50 | $p90 | $p99 | $cpu | $wake |"$'\n'
+    echo "round $r $v: $rps req/s, p99 $p99 us, agent CPU $cpu us/request" >&2
+  done
 done
 
-# Per-program BPF cost: one more agent round with the kernel's accounting on.
+# Kernel time per request: one more B round with the kernel's per-program accounting on.
 sysctl -qw kernel.bpf_stats_enabled=1
 bench_bpf_prog_ids >"$WORK/bpf.ids"
-start_agent "$WORK/agent.stats.log"
+start_agent "$WORK/agent.stats.log" --format json --output /dev/null
 bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.before"
 read -r s_rps s_total _ _ _ < <(run_wrk "$WORK/wrk.stats")
 bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.after"
@@ -140,38 +145,87 @@ print(f"{(tot(sys.argv[2]) - tot(sys.argv[1])) / int(sys.argv[3]):.0f}")
 EOF
 )
 
-mA=$(bench_median "${A_RPS[@]}")
-mB=$(bench_median "${B_RPS[@]}")
+# Latency at half of the saturation rate.
+# shellcheck disable=SC2086 # word lists on purpose
+mA=$(bench_median ${RPS[A]})
+RATE=$(python3 -c "print(max(int($mA / 2), $CONNS))")
+PER_CLIENT=$(python3 -c "print(max(1, round($RATE / $CONNS)))")
+run_h2load() {  # $1 = log file -> "rps p50 p99 p999" (latency in us)
+  "${LOAD_PIN[@]}" h2load --h1 -c "$CONNS" --rps "$PER_CLIENT" -D "$LAT_DURATION" --log-file "$1" "$URL" \
+    >"$1.out" 2>&1 || { cat "$1.out" >&2; bench_die "h2load failed"; }
+  python3 - "$1" "$LAT_DURATION" <<'EOF'
+import statistics, sys
+lat = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 3 and f[1] == "200":
+        lat.append(int(f[2]))
+if not lat:
+    sys.exit("no successful request in the h2load log " + sys.argv[1])
+lat.sort()
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+print(f"{len(lat) / float(sys.argv[2]):.0f} {q(0.50)} {q(0.99)} {q(0.999)}")
+EOF
+}
+declare -A LP50 LP99 LP999
+LROWS=""
+for ((r = 1; r <= LAT_ROUNDS; r++)); do
+  order=(A B)
+  ((r % 2 == 0)) && order=(B A)
+  for v in "${order[@]}"; do
+    if [ "$v" = B ]; then start_agent "$WORK/agent.lat.$r.log" --format json --output /dev/null; fi
+    read -r lrps l50 l99 l999 < <(run_h2load "$WORK/h2load.$v.$r.log")
+    if [ "$v" = B ]; then bench_stop_agent "$AGENT_PID"; AGENT_PID=""; fi
+    LP50[$v]+="$l50 " LP99[$v]+="$l99 " LP999[$v]+="$l999 "
+    LROWS+="| $r | $v | $lrps | $l50 | $l99 | $l999 |"$'\n'
+    echo "latency round $r $v: $lrps req/s, p50 $l50 us, p99 $l99 us" >&2
+  done
+done
+
+med() { bench_median "$@"; }
+ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
+# shellcheck disable=SC2086 # word lists on purpose
+{
+mA2=$(med ${RPS[A2]}); mB=$(med ${RPS[B]}); mC=$(med ${RPS[C]}); mD=$(med ${RPS[D]})
+spreadA=$(python3 -c "v=[float(x) for x in '${RPS[A]}'.split()]; print(f'{100 * (max(v) - min(v)) / (sum(v) / len(v)):.1f}')")
 cat <<EOF
-## nginx, 600-byte static file, wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds each (A/B interleaved)
+## nginx, ${FILE_BYTES}-byte static file, wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds of each variant
 
 $(bench_machine_summary | sed 's/load average before/load average at start/')
-Pinning: $([ "$PIN" = 1 ] && echo "nginx (master+worker) on CPU 0, wrk on CPU 1, agent not pinned" || echo "none")
+Pinning: $([ "$PIN" = 1 ] && echo "nginx (master+worker) on CPU 0, load generator on CPU 1, agent not pinned" || echo "none")
 
-| round | variant | req/s | p50 us | p90 us | p99 us | agent CPU s / 1000 req | spans |
+| round | variant | req/s | p50 us | p90 us | p99 us | agent CPU us/request | agent wake-ups / 1000 req |
 |---|---|---|---|---|---|---|---|
 $ROWS
-| median | req/s | p50 us | p90 us | p99 us |
-|---|---|---|---|---|
-| A (no agent) | $mA | $(bench_median "${A_P50[@]}") | $(bench_median "${A_P90[@]}") | $(bench_median "${A_P99[@]}") |
-| B (agent) | $mB | $(bench_median "${B_P50[@]}") | $(bench_median "${B_P90[@]}") | $(bench_median "${B_P99[@]}") |
+| variant | median req/s | vs. A | median p99 us |
+|---|---|---|---|
+| A (no agent) | $mA | 1.000 | $(med ${P99[A]}) |
+| A2 (no agent, again: noise) | $mA2 | $(ratio "$mA2" "$mA") | $(med ${P99[A2]}) |
+| B (live agent, everything traced) | $mB | $(ratio "$mB" "$mA") | $(med ${P99[B]}) |
+| C (record -o /dev/null) | $mC | $(ratio "$mC" "$mA") | $(med ${P99[C]}) |
+| D (hooks attached, nothing traced) | $mD | $(ratio "$mD" "$mA") | $(med ${P99[D]}) |
 
-- throughput with agent (median B / median A): $(python3 -c "print(f'{100 * $mB / $mA:.1f}%')")
-$([ "$CAPTURE_ONLY" = 1 ] && echo "- throughput with capture only (median C / median A): $(python3 -c "print(f'{100 * $(bench_median "${C_RPS[@]}") / $mA:.1f}%')"); recorder CPU per 1,000 requests (median): $(bench_median "${C_CPU[@]}") s; recorder wake-ups (voluntary context switches) per 1,000 requests (median): $(bench_median "${C_WAKE[@]}")")
-$([ "$CAPTURE_ONLY" = 1 ] && echo "- throughput with hooks attached but nothing traced (median D / median A): $(python3 -c "print(f'{100 * $(bench_median "${D_RPS[@]}") / $mA:.1f}%')")")
-- agent CPU per 1,000 requests (median of B rounds): $(bench_median "${B_CPU[@]}") s
-- agent wake-ups (voluntary context switches) per 1,000 requests (median of B rounds): $(bench_median "${B_WAKE[@]}")
+- noise: A2/A = $(ratio "$mA2" "$mA"); spread of the A rounds (max - min) / mean = ${spreadA}%
+- agent CPU per request, median of the B rounds: $(med ${CPU[B]}) us (record only, C: $(med ${CPU[C]}) us)
+- agent wake-ups per 1000 requests, median of the B rounds: $(med ${WAKE[B]})
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
-- spans emitted per request (median; 2 expected: wrk client span + nginx server span): $(bench_median "${B_SPANS[@]}")
+- spans per request (median of B rounds; 2 expected: wrk client span + nginx server span): $(med "${B_SPANS[@]}")
 - ring buffer drops over all B rounds: $B_DROPS
 
-BPF programs (kernel.bpf_stats_enabled=1, one extra agent round: $s_rps req/s, $s_total requests).
-The dispatchers run on every syscall of every process and tail-call the per-syscall handlers; the
-kernel charges the tail-called handler's time to the dispatcher, so the handlers do not appear.
+### Kernel time (kernel.bpf_stats_enabled=1, one extra B round: $s_rps req/s, $s_total requests)
 
 | program | calls | ns per call |
 |---|---|---|
 $BPF_ROWS
 
-- BPF time per HTTP request (all programs, ns): $BPF_NS_PER_REQ
+- BPF time per HTTP request (all programs): $BPF_NS_PER_REQ ns
+
+### Latency at half of the saturation rate ($RATE req/s: h2load --h1 -c $CONNS --rps $PER_CLIENT -D $LAT_DURATION)
+
+| round | variant | req/s | p50 us | p99 us | p99.9 us |
+|---|---|---|---|---|---|
+$LROWS
+- median p50: A $(med ${LP50[A]}) us, B $(med ${LP50[B]}) us; median p99: A $(med ${LP99[A]}) us, B $(med ${LP99[B]}) us
+- p99 added by the agent: $(python3 -c "print(f'{$(med ${LP99[B]}) - $(med ${LP99[A]}):.0f}')") us
 EOF
+}

@@ -54,6 +54,7 @@ CaptureOptions capture_options(const Options& o) {
   c.comms = o.comms;
   c.payload_bytes = o.payload_bytes;
   c.ringbuf_bytes = o.ringbuf_mb << 20;
+  parse_capture_mode(o.capture_mode, c.mode);  // validated by the option parser
   return c;
 }
 

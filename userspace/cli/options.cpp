@@ -58,6 +58,10 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "write spans (or, for record, the capture) to this file instead of stdout")
     ("payload-bytes", po::value<uint32_t>(&o.payload_bytes)->default_value(CS_DEFAULT_PAYLOAD),
         "payload bytes copied from each socket syscall (0-16384). Bigger sees larger headers, costs more")
+    ("capture-mode", po::value<std::string>(&o.capture_mode)->default_value("auto"),
+        "kernel data path: 'socket' (socket tracepoints, Linux 6.3+: only socket I/O runs a program), "
+        "'syscall' (raw syscall tracepoints: every system call of every process runs a program; for older "
+        "kernels), or 'auto' (socket where the kernel has it)")
     ("ringbuf-mb", po::value<uint32_t>(&o.ringbuf_mb)->default_value(8),
         "kernel ring buffer size in MiB (power of two). Raise it if the exit report shows ring buffer drops")
     ("seed", po::value<uint64_t>(&o.seed)->default_value(0),
@@ -129,10 +133,14 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   if (o.ringbuf_mb == 0 || (o.ringbuf_mb & (o.ringbuf_mb - 1)) != 0 || o.ringbuf_mb > 1024)
     return usage_error("--ringbuf-mb must be a power of two between 1 and 1024");
   if (o.duration_s < 0) return usage_error("--duration must be >= 0");
+  if (o.capture_mode != "auto" && o.capture_mode != "socket" && o.capture_mode != "syscall")
+    return usage_error("--capture-mode must be auto, socket or syscall, not '" + o.capture_mode + "'");
   for (const auto& c : o.comms)
     if (c.empty() || c.size() > 15) return usage_error("--comm '" + c + "' must be 1 to 15 characters");
   if (o.mode == Options::Mode::Replay && (!o.pids.empty() || !o.ports.empty() || !o.comms.empty()))
     return usage_error("--pid/--port/--comm filter in the kernel; a replay runs on what was recorded");
+  if (o.mode == Options::Mode::Replay && !vm["capture-mode"].defaulted())
+    return usage_error("--capture-mode chooses the kernel capture; a replay runs on what was recorded");
   if (o.max_connections == 0 || o.max_pending_spans == 0)
     return usage_error("--max-connections and --max-pending-spans must be > 0");
   if (vm.count("no-color")) o.color = false;

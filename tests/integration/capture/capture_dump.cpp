@@ -2,7 +2,7 @@
 // while, then the kernel counters. Used by tests/integration/test_capture_smoke.sh; handy by hand too.
 //
 //   capture_dump [--seconds N] [--port P]... [--pid P]... [--comm NAME]... [--payload N] [--ringbuf N]
-//                [--mode auto|socket|syscall] [--ignore-port P]
+//                [--mode auto|socket|syscall] [--ignore-port P] [--quiet]
 //
 // --ignore-port P: the first data event of a socket with local or remote port P makes capture_dump send the
 // kernel the verdict "ignore" for that socket (as the agent does for connections of unknown protocols).
@@ -83,12 +83,14 @@ const char* role_text(uint8_t r) {
 struct Printer {
   cs::BpfCapture* cap = nullptr;
   uint16_t ignore_port = 0;
+  bool quiet = false;  // count records, print nothing per record (for overhead measurements)
   size_t preview = 64;
   uint64_t received = 0;
   uint64_t malformed = 0;
 
   void operator()(const void* data, size_t size) {
     ++received;
+    if (quiet) return;
     const auto* h = static_cast<const cs_event_header*>(data);
     if (size < sizeof(cs_event_header) || h->size > size) {
       ++malformed;
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
   cs::CaptureOptions opts;
   double seconds = 10;
   uint16_t ignore_port = 0;
+  bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -177,6 +180,7 @@ int main(int argc, char** argv) {
     else if (a == "--comm") opts.comms.emplace_back(next());
     else if (a == "--payload") opts.payload_bytes = static_cast<uint32_t>(number(next(), 0xffffffffUL));
     else if (a == "--ringbuf") opts.ringbuf_bytes = static_cast<uint32_t>(number(next(), 0xffffffffUL));
+    else if (a == "--quiet") quiet = true;
     else if (a == "--ignore-port") ignore_port = static_cast<uint16_t>(number(next(), 65535));
     else if (a == "--mode") {
       if (!cs::parse_capture_mode(next(), opts.mode)) usage("--mode takes auto, socket or syscall");
@@ -201,6 +205,7 @@ int main(int argc, char** argv) {
   Printer printer;
   printer.cap = cap.get();
   printer.ignore_port = ignore_port;
+  printer.quiet = quiet;
   std::function<void(const void*, size_t)> cb = std::ref(printer);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   int rc = 0;
