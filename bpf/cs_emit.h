@@ -172,6 +172,15 @@ static __always_inline void cs_emit_close(const struct sock *sk, struct cs_sock_
 	}
 	cs_fill_header(&e->hdr, CS_EV_CONN_CLOSE, sizeof(*e), pid_tgid, bpf_ktime_get_ns());
 	cs_fill_sock_ref(&e->sock, sk, st, -1);
+	e->connect_ns = st->connect_ns;
+	e->bytes_acked = BPF_CORE_READ((struct tcp_sock *)sk, bytes_acked);
+	e->bytes_received = BPF_CORE_READ((struct tcp_sock *)sk, bytes_received);
+	e->srtt_us = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3;
+	e->retransmits = st->retransmits;
+	e->flags = st->close_flags;
+	if (st->role == CS_ROLE_CLIENT && st->syn_sent_ns && !st->connect_ns)
+		e->flags |= CS_CLOSE_F_CONNECT_FAILED;
+	e->pad = 0;
 	bpf_ringbuf_submit(e, cs_rb_flags());
 	cs_stat_add(CS_STAT_EVENTS, 1);
 }

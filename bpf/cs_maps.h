@@ -54,7 +54,11 @@ struct cs_sock_state {
 	__u8 tuple_ok;    /* tuple read with both ports set */
 	__u8 announced;   /* an event of this socket reached the ring buffer: its close is reported */
 	__u8 filtered;    /* fails the port filter: never traced */
-	__u8 pad[3];
+	__u8 close_flags; /* CS_CLOSE_F_* seen so far */
+	__u8 pad[2];
+	__u32 retransmits;
+	__u64 syn_sent_ns; /* client: when connect() began */
+	__u64 connect_ns;  /* client: SYN_SENT -> ESTABLISHED */
 };
 
 /* Socket state on the socket-tracepoint path: freed by the kernel together with the socket. */

@@ -5,7 +5,11 @@
  *  SYN_SENT  (in the thread calling connect()): the socket's role is client; CS_EV_CONN_OPEN tells user
  *            space which thread connected (rule 2 of the correlator uses it).
  *  SYN_RECV  (softirq, for the new child of a listening socket): the socket's role is server. No event.
- *  CLOSE     (any context): CS_EV_CONN_CLOSE if the socket was ever reported, then its state is dropped.
+ *  ESTABLISHED after SYN_SENT (softirq): how long the connect took.
+ *  CLOSE     (any context): CS_EV_CONN_CLOSE if the socket was ever reported, with its TCP health
+ *            (connect time, failed connect, RTT, retransmits, resets), then its state is dropped.
+ * tcp_retransmit_skb / tcp_send_reset / tcp_receive_reset (any context) count into the state of traced
+ * sockets only.
  * State changes of other protocols and of sockets nobody traces cost one map lookup and nothing else.
  */
 #ifndef CS_PROGS_LIFECYCLE_H
@@ -48,11 +52,19 @@ int BPF_PROG(cs_sock_state_change, const struct sock *sk, const int oldstate, co
 		if (!st)
 			return 0;
 		st->role = CS_ROLE_CLIENT;
+		st->syn_sent_ns = bpf_ktime_get_ns();
 		/* The local port is chosen after this point: only the remote port can be filtered now. A client
 		 * wanted only by its local port is traced from its first data event on, without the open. */
 		if (cs_filter_ports && !cs_ports_wanted(&st->tuple))
 			return 0;
 		cs_emit_open(sk, st, pid_tgid, cs_connect_fd());
+		return 0;
+	case CS_TCP_ESTABLISHED:
+		if (oldstate != CS_TCP_SYN_SENT)
+			return 0;
+		st = cs_state_get(sk, false);
+		if (st && st->syn_sent_ns)
+			st->connect_ns = bpf_ktime_get_ns() - st->syn_sent_ns;
 		return 0;
 	case CS_TCP_SYN_RECV:
 		st = cs_state_get(sk, true);
@@ -74,6 +86,37 @@ int BPF_PROG(cs_sock_state_change, const struct sock *sk, const int oldstate, co
 	default:
 		return 0;
 	}
+}
+
+/* TCP health of traced sockets (sockets without state cost one lookup). */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(cs_tcp_retransmit, const struct sock *sk)
+{
+	struct cs_sock_state *st = sk ? cs_state_get(sk, false) : NULL;
+
+	if (st)
+		st->retransmits++;
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(cs_tcp_send_reset, const struct sock *sk)
+{
+	struct cs_sock_state *st = sk ? cs_state_get(sk, false) : NULL;
+
+	if (st)
+		st->close_flags |= CS_CLOSE_F_RESET_SENT;
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(cs_tcp_receive_reset, struct sock *sk)
+{
+	struct cs_sock_state *st = sk ? cs_state_get(sk, false) : NULL;
+
+	if (st)
+		st->close_flags |= CS_CLOSE_F_RESET_RECEIVED;
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")

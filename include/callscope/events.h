@@ -170,9 +170,22 @@ struct cs_data_event {
 	__u8 payload[];
 };
 
+/* Close flags. */
+#define CS_CLOSE_F_CONNECT_FAILED 0x1 /* connect() never reached ESTABLISHED (refused, timed out, reset) */
+#define CS_CLOSE_F_RESET_SENT 0x2     /* this side sent a RST on the connection */
+#define CS_CLOSE_F_RESET_RECEIVED 0x4 /* the peer reset the connection */
+
+/* A socket's TCP health, as far as the kernel side saw it while the socket was traced. */
 struct cs_close_event {
 	struct cs_event_header hdr; /* any context: not the owner */
 	struct cs_sock_ref sock;
+	__u64 connect_ns;  /* client: SYN_SENT -> ESTABLISHED duration, 0 if not seen */
+	__u64 bytes_acked; /* bytes this side sent that the peer acknowledged (tcp_sock.bytes_acked) */
+	__u64 bytes_received; /* bytes received (tcp_sock.bytes_received) */
+	__u32 srtt_us;     /* smoothed round-trip time at close, microseconds (0: never measured) */
+	__u32 retransmits; /* segments retransmitted (tcp_retransmit_skb) */
+	__u32 flags;       /* CS_CLOSE_F_* */
+	__u32 pad;
 };
 
 struct cs_proc_exit_event {

@@ -159,6 +159,11 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
                               name.rfind("cs_exit_", 0) == 0;
     if ((socket_prog && !socket_mode) || (syscall_prog && socket_mode)) bpf_program__set_autoload(prog, false);
   }
+  // TCP health counters: only where the kernel has their tracepoints (the close event then reports 0).
+  const KernelFeatures& kf = cap->features_;
+  if (!kf.tp_tcp_retransmit_skb) bpf_program__set_autoload(s->progs.cs_tcp_retransmit, false);
+  if (!kf.tp_tcp_send_reset) bpf_program__set_autoload(s->progs.cs_tcp_send_reset, false);
+  if (!kf.tp_tcp_receive_reset) bpf_program__set_autoload(s->progs.cs_tcp_receive_reset, false);
   if (socket_mode) {
     // Maps only the fallback uses: the smallest size the kernel accepts.
     bpf_map__set_max_entries(s->maps.cs_inflight, 1);
@@ -218,6 +223,12 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
       {s->progs.cs_sock_state_change, &s->links.cs_sock_state_change, "tp_btf/inet_sock_set_state"},
       {s->progs.cs_proc_exit, &s->links.cs_proc_exit, "tp_btf/sched_process_exit"},
   };
+  if (kf.tp_tcp_retransmit_skb)
+    attaches.push_back({s->progs.cs_tcp_retransmit, &s->links.cs_tcp_retransmit, "tp_btf/tcp_retransmit_skb"});
+  if (kf.tp_tcp_send_reset)
+    attaches.push_back({s->progs.cs_tcp_send_reset, &s->links.cs_tcp_send_reset, "tp_btf/tcp_send_reset"});
+  if (kf.tp_tcp_receive_reset)
+    attaches.push_back({s->progs.cs_tcp_receive_reset, &s->links.cs_tcp_receive_reset, "tp_btf/tcp_receive_reset"});
   if (socket_mode) {
     attaches.push_back({s->progs.cs_sock_send, &s->links.cs_sock_send, "tp_btf/sock_send_length"});
     attaches.push_back({s->progs.cs_sock_recv, &s->links.cs_sock_recv, "tp_btf/sock_recv_length"});

@@ -81,6 +81,9 @@ bool probe_kernel_features(KernelFeatures& f, std::string& error) {
   f.tp_sys_exit = has_tracepoint(b, "sys_exit");
   f.tp_inet_sock_set_state = has_tracepoint(b, "inet_sock_set_state");
   f.tp_sched_process_exit = has_tracepoint(b, "sched_process_exit");
+  f.tp_tcp_retransmit_skb = has_tracepoint(b, "tcp_retransmit_skb");
+  f.tp_tcp_send_reset = has_tracepoint(b, "tcp_send_reset");
+  f.tp_tcp_receive_reset = has_tracepoint(b, "tcp_receive_reset");
   f.helper_task_pt_regs = has_enum_value(b, "bpf_func_id", "BPF_FUNC_task_pt_regs");
   f.helper_get_current_task_btf = has_enum_value(b, "bpf_func_id", "BPF_FUNC_get_current_task_btf");
   f.helper_sk_storage_get = has_enum_value(b, "bpf_func_id", "BPF_FUNC_sk_storage_get");

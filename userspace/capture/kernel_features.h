@@ -15,6 +15,9 @@ struct KernelFeatures {
   bool tp_sys_exit = false;
   bool tp_inet_sock_set_state = false;  // 4.16+: connect, passive open, close
   bool tp_sched_process_exit = false;
+  bool tp_tcp_retransmit_skb = false;   // TCP health counters (optional)
+  bool tp_tcp_send_reset = false;
+  bool tp_tcp_receive_reset = false;
   bool helper_task_pt_regs = false;     // 5.15+
   bool helper_get_current_task_btf = false;  // 5.11+
   bool helper_sk_storage_get = false;

@@ -12,7 +12,7 @@
 //   MODE socket|syscall
 //   DATA pid= tid= comm= fd= role= dir= sys= seq= len= captured= flags= sock= netns= local= remote= enter_ns= ts_ns= goid= data=
 //   CONN pid= tid= comm= fd= role= sock= netns= local= remote= ts_ns=
-//   CLOSE pid= tid= comm= sock= netns= local= remote= ts_ns=
+//   CLOSE pid= tid= comm= sock= netns= local= remote= ts_ns= connect_ns= srtt_us= retransmits= bytes_acked= bytes_received= close_flags=
 //   EXIT pid= comm= code= ts_ns=
 //   STATS events= ringbuf_drops= truncated= truncated_bytes= read_errors= no_payload= ignored_calls= received= malformed=
 #include <arpa/inet.h>
@@ -126,9 +126,13 @@ struct Printer {
       case CS_EV_CONN_CLOSE: {
         if (h->size < sizeof(cs_close_event)) break;
         const auto* e = static_cast<const cs_close_event*>(data);
-        printf("CLOSE pid=%u tid=%u comm=%s sock=0x%" PRIx64 " netns=%u local=%s remote=%s ts_ns=%" PRIu64 "\n",
+        printf("CLOSE pid=%u tid=%u comm=%s sock=0x%" PRIx64 " netns=%u local=%s remote=%s ts_ns=%" PRIu64
+               " connect_ns=%" PRIu64 " srtt_us=%u retransmits=%u bytes_acked=%" PRIu64 " bytes_received=%" PRIu64
+               " close_flags=%u\n",
                h->pid, h->tid, comm_text(*h).c_str(), U64(e->sock.sock_id), e->sock.netns,
-               addr_text(e->sock.tuple.local).c_str(), addr_text(e->sock.tuple.remote).c_str(), U64(h->ts_ns));
+               addr_text(e->sock.tuple.local).c_str(), addr_text(e->sock.tuple.remote).c_str(), U64(h->ts_ns),
+               U64(e->connect_ns), e->srtt_us, e->retransmits, U64(e->bytes_acked), U64(e->bytes_received),
+               e->flags);
         return;
       }
       case CS_EV_PROC_EXIT: {

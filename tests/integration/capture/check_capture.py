@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--mode", choices=("socket", "syscall"), required=True)
     ap.add_argument("--ignore-port", type=int, required=True)
     ap.add_argument("--burst", type=int, required=True)
+    ap.add_argument("--refused-port", type=int, required=True)
     args = ap.parse_args()
     recs = parse(args.log)
 
@@ -66,7 +67,7 @@ def main():
         expect(s["malformed"] == "0", "no malformed records")
     expect(not any(r["kind"] == "MALFORMED" for r in recs), "no MALFORMED lines")
 
-    ports = {args.v4_port, args.v6_port, args.ka_port, args.ignore_port}
+    ports = {args.v4_port, args.v6_port, args.ka_port, args.ignore_port, args.refused_port}
     for r in recs:
         if r["kind"] in ("DATA", "CONN", "CLOSE"):
             if port(r["local"]) not in ports and port(r["remote"]) not in ports:
@@ -153,6 +154,15 @@ def main():
     expect(0 < len(ign_req) <= args.burst // 3,
            f"ignore verdict: the client's requests stopped being reported ({len(ign_req)} of {args.burst} reported)")
     expect(ign_stat >= args.burst, f"ignore verdict: the kernel counted skipped socket calls ({ign_stat})")
+
+    # TCP health: a connect to a port nothing listens on ends as a failed connect, reset by the peer.
+    refused = [r for r in recs if r["kind"] == "CLOSE" and port(r["remote"]) == args.refused_port]
+    expect(len(refused) == 1 and int(refused[0]["close_flags"]) & 1 and int(refused[0]["close_flags"]) & 4,
+           f"refused connect: one close with 'connect failed' and 'reset received' ({[r['close_flags'] for r in refused]})")
+    good = [r for r in recs if r["kind"] == "CLOSE" and port(r["remote"]) == args.v4_port]
+    expect(bool(good) and all(int(r["connect_ns"]) > 0 and int(r["srtt_us"]) > 0 and int(r["bytes_acked"]) > 0
+                              and int(r["close_flags"]) & 1 == 0 for r in good),
+           "client closes report connect time, RTT and acknowledged bytes")
 
     exits = [r for r in recs if r["kind"] == "EXIT" and r["comm"] == "curl"]
     expect(len(exits) >= 2 * args.curls, f"process exit events for the curls ({len(exits)})")
