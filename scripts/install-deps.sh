@@ -26,9 +26,14 @@ TEST_PKGS=(
   nginx-light curl wrk redis-server redis-tools
   iproute2 procps psmisc time
 )
+# Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
+# kmod resolves the modules it loads, cpio/xz-utils build it, the keyring checks the kernels' apt sources.
+KERNEL_TEST_PKGS=(
+  qemu-system-x86 busybox-static cpio kmod xz-utils debian-archive-keyring
+)
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${KERNEL_TEST_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
