@@ -23,7 +23,7 @@ BUILD_PKGS=(
 # Tests, demo and benchmarks: real servers and clients.
 TEST_PKGS=(
   python3 python3-flask python3-requests gunicorn
-  nginx-light curl wrk redis-server redis-tools
+  nginx-light curl wrk nghttp2-client redis-server redis-tools
   iproute2 procps psmisc time
 )
 # Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
