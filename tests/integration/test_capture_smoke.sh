@@ -88,9 +88,25 @@ wait_port "[::1]" "$V6_PORT"
 wait_port 127.0.0.1 "$KA_PORT"
 wait_port 127.0.0.1 "$IGN_PORT"
 
+# Kernels with the socket tracepoints (6.3+) run both data paths; older ones must refuse the socket path
+# with a message naming what is missing, and pick the syscall fallback on their own.
+KVER="$(uname -r)"
+if "$PY" -c 'import sys; v = tuple(int(x) for x in sys.argv[1].split("-")[0].split(".")[:2]); sys.exit(0 if v >= (6, 3) else 1)' "$KVER"; then
+  RUNS=("socket:socket" "syscall:syscall")
+else
+  RUNS=("auto:syscall")
+  if "$DUMP" --seconds 1 --mode socket >"$TMP/refused.log" 2>&1; then
+    fail "kernel $KVER: --mode socket should be refused (no sock_send_length tracepoint)"
+  fi
+  grep -q "lacks tracepoint sock_send_length" "$TMP/refused.log" ||
+    fail "kernel $KVER: --mode socket refused without naming the missing tracepoint: $(tail -n 3 "$TMP/refused.log")"
+  echo "ok    kernel $KVER: --mode socket refused: $(grep -o 'lacks.*' "$TMP/refused.log" | head -n 1 | cut -c1-120)"
+fi
+
 CURLS=3
 BURST=30
-for MODE in socket syscall; do
+for RUN in "${RUNS[@]}"; do
+  REQ_MODE="${RUN%%:*}" MODE="${RUN##*:}"
   rm -f "$TMP/go" "$TMP/ready"
   # The keep-alive connection exists before the capture starts.
   "$PY" "$HERE/capture/keepalive_http.py" client "$KA_PORT" "$TMP/go" "$TMP/ready" >"$TMP/ka_client.$MODE.log" 2>&1 &
@@ -100,7 +116,7 @@ for MODE in socket syscall; do
   [ -f "$TMP/ready" ] || fail "keep-alive client did not finish its first request: $(cat "$TMP/ka_client.$MODE.log")"
 
   LOG="$TMP/capture.$MODE.log" ERR="$TMP/capture.$MODE.err"
-  start_dump "$LOG" "$ERR" --mode "$MODE" --port "$V4_PORT" --port "$V6_PORT" --port "$KA_PORT" \
+  start_dump "$LOG" "$ERR" --mode "$REQ_MODE" --port "$V4_PORT" --port "$V6_PORT" --port "$KA_PORT" \
     --port "$IGN_PORT" --ignore-port "$IGN_PORT" --port "$REFUSED_PORT"
   grep -q "^MODE $MODE\$" "$LOG" || fail "capture_dump did not run the $MODE capture: $(head -n 3 "$LOG")"
   for i in $(seq 1 "$CURLS"); do
@@ -128,7 +144,7 @@ for MODE in socket syscall; do
   for FILTER in "--pid 1" "--comm no-such-comm"; do
     FLOG="$TMP/filter.$MODE.log" FERR="$TMP/filter.$MODE.err"
     # shellcheck disable=SC2086 # FILTER is two words on purpose
-    start_dump "$FLOG" "$FERR" --mode "$MODE" $FILTER
+    start_dump "$FLOG" "$FERR" --mode "$REQ_MODE" $FILTER
     for i in $(seq 1 "$CURLS"); do
       curl -sf -o /dev/null "http://127.0.0.1:$V4_PORT/" || fail "curl IPv4 #$i failed"
     done
@@ -141,4 +157,4 @@ for MODE in socket syscall; do
     echo "ok    $MODE capture with $FILTER: 0 kernel events from untraced processes"
   done
 done
-echo "test_capture_smoke: PASS"
+echo "[test_capture_smoke] PASS"

@@ -4,4 +4,4 @@
 # Usage: bash test_kernel_6_12.sh /path/to/callscope   (root; see tests/integration/kernels/harness.sh)
 set -euo pipefail
 source "$(dirname "$0")/kernels/harness.sh"
-cs_kernel_test 6.12 tests/integration/test_flask_chain.sh "$@"
+cs_kernel_test 6.12 tests/integration/kernels/guest_suite.sh "$@"
