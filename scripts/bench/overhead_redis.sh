@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # Overhead of the agent on redis-server: A/B rounds, interleaved, over loopback.
 #
-#   A = no agent; B = `callscope --port PORT --format json --output /dev/null` attached.
-# Redis is not HTTP: the agent still captures every read/write on the port (and the pipeline finds no
-# protocol), which is the cost we want to know. Load: redis-benchmark -q -n $REQUESTS -c $CONNS -P 1
-# -t get,set per round.
+#   A = no agent; A2 = no agent again (A2/A: the noise); B = `callscope --format json --output /dev/null`
+#   (default options, every process traced), interleaved, the order alternating each round.
+# The agent sees every read/write of redis-server and redis-benchmark; the cost depends on whether the
+# pipeline parses the protocol (then every command is copied and becomes spans) or classifies the
+# connections as unknown (then the kernel stops copying them after the verdict). Load: redis-benchmark
+# -q -n $REQUESTS -c $CONNS -P 1 -t get,set per round.
 #
 # Time bound: a warm-up run measures the rate first; if REQUESTS per test would take longer than
 # MAX_TEST_SECONDS (8) at that rate, REQUESTS is lowered to fit (said in the report).
 #
-# Env: ROUNDS (5) REQUESTS (200000) CONNS (32) PORT (16479) CALLSCOPE_BIN (else builds build-bench)
-#      PIN (1: redis-server on CPU 0, redis-benchmark on CPU 1, agent not pinned; 0: nothing pinned)
+# Env: ROUNDS (5) REQUESTS (200000) CONNS (50) PORT (16479) CALLSCOPE_BIN (else builds build-bench)
+#      PIN (0: nothing pinned, as a user runs it; 1: redis-server on CPU 0, redis-benchmark on CPU 1)
 # Prints a markdown report on stdout; progress on stderr. Root needed. ~2-3 min with the defaults.
 set -euo pipefail
 source "$(dirname "$0")/bench_lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 REQUESTS=${REQUESTS:-200000}
-CONNS=${CONNS:-32}
+CONNS=${CONNS:-50}
 PORT=${PORT:-16479}
-PIN=${PIN:-1}
+PIN=${PIN:-0}
 
 bench_need_root
 bench_need_tools redis-server redis-benchmark redis-cli python3 taskset
@@ -64,7 +66,7 @@ EOF
 }
 
 start_agent() {  # $1 = log file
-  "$BIN" --port "$PORT" --format json --output /dev/null --stats-interval 0 2>"$1" &
+  "$BIN" --format json --output /dev/null --stats-interval 0 2>"$1" &
   AGENT_PID=$!
   bench_wait_ready "$1" "$AGENT_PID"
 }
@@ -79,15 +81,18 @@ REQUESTS=$(python3 -c "print(min($SAVE_REQUESTS, max(10000, int(min($wset, $wget
 
 HZ=$(bench_hz)
 OPS=$((2 * REQUESTS))
-declare -a A_SET A_GET B_SET B_GET A_SUM B_SUM B_CPU
+declare -a A_SET A_GET A2_SET A2_GET B_SET B_GET A_SUM B_SUM B_CPU
 B_HWM=0
 B_DROPS=0
 ROWS=""
+run_untraced() {  # $1 = variant name (A or A2)
+  read -r set get secs < <(run_load "$WORK/load.$1.$r")
+  if [ "$1" = A ]; then A_SET+=("$set") A_GET+=("$get"); else A2_SET+=("$set") A2_GET+=("$get"); fi
+  ROWS+="| $r | $1 (no agent) | $set | $get | - | - |"$'\n'
+  echo "round $r $1: SET $set GET $get ops/s" >&2
+}
 for ((r = 1; r <= ROUNDS; r++)); do
-  read -r set get secs < <(run_load "$WORK/load.A.$r")
-  A_SET+=("$set") A_GET+=("$get")
-  ROWS+="| $r | A (no agent) | $set | $get | - | - |"$'\n'
-  echo "round $r A: SET $set GET $get ops/s" >&2
+  if ((r % 2 == 1)); then run_untraced A; run_untraced A2; fi
   start_agent "$WORK/agent.$r.log"
   c0=$(bench_cpu_ticks "$AGENT_PID")
   read -r set get secs < <(run_load "$WORK/load.B.$r")
@@ -98,12 +103,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
   AGENT_PID=""
   records=$(bench_log_value "$WORK/agent.$r.log" records)
   drops=$(bench_log_value "$WORK/agent.$r.log" ringbuf_drops)
-  cpu_per_k=$(python3 -c "print(f'{($c1 - $c0) / $HZ / ($OPS / 1000):.4f}')")
+  cpu_per_k=$(python3 -c "print(f'{1e6 * ($c1 - $c0) / $HZ / $OPS:.2f}')")
   B_SET+=("$set") B_GET+=("$get") B_CPU+=("$cpu_per_k")
   ((hwm > B_HWM)) && B_HWM=$hwm
   B_DROPS=$((B_DROPS + ${drops:-0}))
   ROWS+="| $r | B (agent) | $set | $get | $cpu_per_k | ${records:-?} |"$'\n'
-  echo "round $r B: SET $set GET $get ops/s, agent CPU ${cpu_per_k}s per 1000 ops, records ${records:-?}, drops ${drops:-?}" >&2
+  echo "round $r B: SET $set GET $get ops/s, agent CPU ${cpu_per_k} us per op, records ${records:-?}, drops ${drops:-?}" >&2
+  if ((r % 2 == 0)); then run_untraced A2; run_untraced A; fi
 done
 
 mAs=$(bench_median "${A_SET[@]}") mAg=$(bench_median "${A_GET[@]}")
@@ -114,16 +120,18 @@ cat <<EOF
 $(bench_machine_summary | sed 's/load average before/load average at start/')
 Pinning: $([ "$PIN" = 1 ] && echo "redis-server on CPU 0, redis-benchmark on CPU 1, agent not pinned" || echo "none")
 
-| round | variant | SET ops/s | GET ops/s | agent CPU s / 1000 ops | records seen by the agent |
+| round | variant | SET ops/s | GET ops/s | agent CPU us / op | records seen by the agent |
 |---|---|---|---|---|---|
 $ROWS
 | median | SET ops/s | GET ops/s |
 |---|---|---|
 | A (no agent) | $mAs | $mAg |
+| A2 (no agent, again: noise) | $(bench_median "${A2_SET[@]}") | $(bench_median "${A2_GET[@]}") |
 | B (agent) | $mBs | $mBg |
 
-- throughput with agent (median B / median A): SET $(python3 -c "print(f'{100 * $mBs / $mAs:.1f}%')"), GET $(python3 -c "print(f'{100 * $mBg / $mAg:.1f}%')")
-- agent CPU per 1,000 operations (median of B rounds): $(bench_median "${B_CPU[@]}") s
+- throughput with agent (median B / median A): SET $(python3 -c "print(f'{$mBs / $mAs:.3f}')"), GET $(python3 -c "print(f'{$mBg / $mAg:.3f}')")
+- noise (median A2 / median A): SET $(python3 -c "print(f'{$(bench_median "${A2_SET[@]}") / $mAs:.3f}')"), GET $(python3 -c "print(f'{$(bench_median "${A2_GET[@]}") / $mAg:.3f}')")
+- agent CPU per operation (median of B rounds): $(bench_median "${B_CPU[@]}") us
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
 - ring buffer drops over all B rounds: $B_DROPS
 $([ "$REQUESTS" -lt "$REQUESTED" ] && echo "- -n was lowered from $REQUESTED to $REQUESTS after a warm-up run (SET $wset, GET $wget ops/s) to keep each test within ${MAX_TEST_SECONDS}s")
