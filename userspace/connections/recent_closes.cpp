@@ -12,7 +12,8 @@ bool same_addr(const cs_addr& a, const cs_addr& b) {
   return std::memcmp(a.addr, b.addr, a.family == AF_INET ? 4 : 16) == 0;
 }
 
-RecentCloses::RecentCloses(size_t max_entries) : max_entries_(std::max<size_t>(max_entries, 1)) {}
+RecentCloses::RecentCloses(size_t max_entries)
+    : max_entries_(std::clamp<size_t>(max_entries, 1, kMaxEntries)) {}
 
 void RecentCloses::expire(uint64_t now_ns) {
   while (!order_.empty() && (order_.size() > max_entries_ || order_.front().first + kLateWindowNs < now_ns)) {

@@ -5,8 +5,10 @@
 //  - A data event of a recently closed sock_id is late when its time is older than the close, or when it
 //    carries the closed socket's own tuple (the same socket, read after it reached CLOSE, e.g. the rest of
 //    a half-closed stream). Anything else under that sock_id is a new socket that reuses the address.
-//  - Entries live kLateWindowNs of event time and at most `max_entries` are kept (oldest dropped first):
-//    memory stays bounded whatever the close rate.
+//  - Entries live kLateWindowNs of event time and at most min(`max_entries`, kMaxEntries) are kept (oldest
+//    dropped first): memory stays bounded (~100 bytes an entry, < 2 MB) whatever the close rate. Late events
+//    trail their close by the ring buffer's reordering (microseconds to milliseconds), far less than the
+//    time even a close storm of 50k sockets/s takes to push an entry out.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +23,7 @@ namespace cs {
 class RecentCloses {
  public:
   static constexpr uint64_t kLateWindowNs = 2'000'000'000;
+  static constexpr size_t kMaxEntries = 16384;
 
   explicit RecentCloses(size_t max_entries);
 
