@@ -144,9 +144,9 @@ class Generator {
       for (auto& c : *set)
         if (c.open) {
           end += 2'000;
-          push(test::conn_close(c.client, end, c.client_fd, c.client_view, c.client_sock), false);
+          push(test::conn_close(c.client, end, c.client_view, c.client_sock, CS_ROLE_CLIENT), false);
           end += 2'000;
-          push(test::conn_close(c.server, end, c.server_fd, test::reversed(c.client_view), c.server_sock), false);
+          push(test::conn_close(c.server, end, test::reversed(c.client_view), c.server_sock, CS_ROLE_SERVER), false);
         }
     return flatten();
   }
@@ -164,9 +164,8 @@ class Generator {
     c.server_sock = 0xffff900000000000ULL + (next_sock_++) * 0x800;
     c.c2s = static_cast<uint32_t>(rng_.between(0, UINT32_MAX));
     c.s2c = static_cast<uint32_t>(rng_.between(0, UINT32_MAX));
-    push(test::conn_open(c.client, t - 30'000, c.client_fd, CS_ROLE_CLIENT, c.client_view, c.client_sock), false);
-    push(test::conn_open(c.server, t - 20'000, c.server_fd, CS_ROLE_SERVER, test::reversed(c.client_view), c.server_sock),
-         false);
+    // The connecting thread's CONN_OPEN; the accepted side shows up with its first bytes (ABI 2).
+    push(test::conn_open(c.client, t - 30'000, c.client_fd, c.client_view, c.client_sock), false);
   }
 
   // Sender writes `msg` in one syscall; the receiver reads it in kReadBuffer pieces. Returns the time of
@@ -183,7 +182,8 @@ class Generator {
     const uint32_t len = static_cast<uint32_t>(msg.size());
     std::string_view view(msg);
     uint64_t write_exit = t + 2'000 + len / 8;  // a copy costs time too
-    push(test::data(sender, t, write_exit, sfd, srole, CS_DIR_EGRESS, stuple, ssock, seq,
+    // Socket-level capture: calls carry their return time only (enter_ns 0).
+    push(test::data(sender, 0, write_exit, sfd, srole, CS_DIR_EGRESS, stuple, ssock, seq,
                     view.substr(0, std::min(len, cfg_.payload_cap)), len, CS_SYS_WRITE),
          true);
     uint64_t at = write_exit;
@@ -191,7 +191,7 @@ class Generator {
       uint32_t n = std::min(kReadBuffer, len - off);
       uint64_t enter = at + 500;
       at = enter + 1'500 + n / 8;
-      push(test::data(receiver, enter, at, rfd, rrole, CS_DIR_INGRESS, rtuple, rsock, seq + off,
+      push(test::data(receiver, 0, at, rfd, rrole, CS_DIR_INGRESS, rtuple, rsock, seq + off,
                       view.substr(off, std::min(n, cfg_.payload_cap)), n, CS_SYS_READ),
            true);
     }

@@ -26,7 +26,7 @@ class CountingExchangeSink : public ExchangeSink {
  public:
   void request_complete(const Message&, Dir) override { ++requests; }
   void response_started(const Message&, Dir, const SyscallMeta&) override {}
-  void exchange_complete(Exchange&& e, Dir) override { exchanges += e.has_response ? 1 : 0; }
+  void exchange_complete(const Exchange& e, Dir) override { exchanges += e.has_response ? 1 : 0; }
   uint64_t requests = 0;
   uint64_t exchanges = 0;
 };
@@ -48,14 +48,15 @@ const Inputs& inputs() {
       if (h.type != CS_EV_DATA) continue;
       const auto* e = reinterpret_cast<const cs_data_event*>(traffic.record(i));
       SegmentInput s;
-      s.sock = e->sock_id;
+      s.sock = e->sock.sock_id;
       s.dir = e->direction == CS_DIR_EGRESS ? Dir::Egress : Dir::Ingress;
-      s.request_dir = e->role == CS_ROLE_CLIENT ? Dir::Egress : Dir::Ingress;
-      uint64_t& p = pos[e->direction][e->sock_id];
+      s.request_dir = e->sock.role == CS_ROLE_CLIENT ? Dir::Egress : Dir::Ingress;
+      uint64_t& p = pos[e->direction][e->sock.sock_id];
       s.seg.pos = p;
       s.seg.len = e->len;
       s.seg.captured = std::string_view(reinterpret_cast<const char*>(e->payload), e->captured);
-      s.seg.meta = SyscallMeta{e->enter_ns, e->hdr.ts_ns, e->hdr.tid};
+      s.seg.meta = SyscallMeta{e->enter_ns != 0 ? e->enter_ns : e->hdr.ts_ns, e->hdr.ts_ns, e->hdr.tid, e->hdr.pid,
+                               e->goid};
       p += e->len;
       in.segments.push_back(s);
     }

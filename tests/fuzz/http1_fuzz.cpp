@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocols/http1/http1_exchange.h"
 #include "protocols/http1/http1_protocol.h"
 
 namespace {
@@ -35,18 +36,19 @@ struct Checker final : ExchangeSink {
   std::set<uint64_t> requests_done;  // start_pos of requests reported complete
   uint64_t segments = 0;
 
-  void check_message(const Message& m, int side) {
+  // The HTTP/1 session reports its own message and exchange types through the protocol-neutral interface.
+  void check_message(const Message& m, const http1::Http1Head& h, int side) {
     check(m.is_request == (side == 0), "message direction");
     check(m.end_pos >= m.start_pos, "end_pos >= start_pos");
     check(m.end_pos <= stream_end[side], "message ends beyond the bytes seen");
     check(m.uncaptured_bytes <= m.end_pos - m.start_pos, "uncaptured bytes within message");
     check(m.first.tid >= 1 && m.first.tid <= segments, "first meta is a real segment");
     check(m.last.tid >= m.first.tid, "last meta not before first meta");
-    if (side == 0) check(!m.method.empty(), "request has a method");
-    else check(m.status >= 100 && m.status <= 999, "response status in range");
+    if (side == 0) check(!h.method.empty(), "request has a method");
+    else check(h.status >= 100 && h.status <= 999, "response status in range");
   }
   void request_complete(const Message& r, Dir) override {
-    check_message(r, 0);
+    check_message(r, static_cast<const http1::Http1Message&>(r), 0);
     check(r.start_pos >= last_end[0], "requests in stream order, not overlapping");
     last_end[0] = r.end_pos;
     requests_done.insert(r.start_pos);
@@ -55,18 +57,23 @@ struct Checker final : ExchangeSink {
     check(requests_done.count(r.start_pos) == 1, "response_started after request_complete");
     check(at.tid >= 1 && at.tid <= segments, "response start meta is a real segment");
   }
-  void exchange_complete(Exchange&& e, Dir) override {
+  void exchange_complete(const Exchange& ex, Dir) override {
+    const auto& e = dynamic_cast<const http1::Http1Exchange&>(ex);
     check(requests_done.count(e.request.start_pos) == 1, "exchange after request_complete");
     check(!any_exchange || e.request.start_pos > last_exchange_start, "exchanges in request order");
     any_exchange = true;
     last_exchange_start = e.request.start_pos;
     requests_done.erase(e.request.start_pos);
     if (e.has_response) {
-      check_message(e.response, 1);
+      check_message(e.response, e.response_http, 1);
       check(e.response.start_pos >= last_end[1], "responses in stream order, not overlapping");
       last_end[1] = e.response.end_pos;
     }
     check(e.end == Exchange::End::Complete || e.end_ns != 0, "close time set");
+    // The span description never fails and always names the span.
+    SpanFields fields;
+    e.describe(ExchangeContext{}, fields);
+    check(!fields.name.empty() && fields.attributes.size() >= 6, "exchange describes its span");
   }
 };
 

@@ -1,10 +1,15 @@
-// Builds raw kernel records (exactly as the BPF side writes them) for unit tests, replay fixtures and
-// benchmarks. Header-only.
+// Builds raw kernel records (exactly as the BPF side writes them, include/callscope/events.h ABI 2) for
+// unit tests, replay fixtures and benchmarks. Header-only.
+//
+// Defaults follow the socket-level capture: data events carry enter_ns 0 (the call's entry is unknown; pass
+// an entry time to model the syscall fallback path), closes come with fd -1 (any context), every socket
+// lives in kNetns.
 #pragma once
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -16,6 +21,8 @@
 namespace cs::test {
 
 using Record = std::vector<uint8_t>;
+
+inline constexpr uint32_t kNetns = 4026531840u;  // the initial network namespace's inode number
 
 inline cs_addr v4(const char* ip, uint16_t port) {
   cs_addr a{};
@@ -35,6 +42,11 @@ inline cs_addr v6(const char* ip, uint16_t port) {
 
 inline cs_tuple tuple(cs_addr local, cs_addr remote) { return cs_tuple{local, remote}; }
 inline cs_tuple reversed(const cs_tuple& t) { return cs_tuple{t.remote, t.local}; }
+// The tuple a connect reports at SYN_SENT: the local port is not bound yet.
+inline cs_tuple unbound(cs_tuple t) {
+  t.local.port = 0;
+  return t;
+}
 
 // One traced thread of one process.
 struct Proc {
@@ -43,6 +55,9 @@ struct Proc {
   std::string comm = "proc";
   uint64_t cgroup = 1;
 };
+
+// Whatever task a softirq interrupted: what a close reported from softirq context says in its header.
+inline const Proc kSoftirq{0, 0, "swapper/0", 1};
 
 inline void fill_header(cs_event_header& h, uint32_t type, uint32_t size, uint64_t ts, const Proc& p) {
   h.type = type;
@@ -55,57 +70,67 @@ inline void fill_header(cs_event_header& h, uint32_t type, uint32_t size, uint64
   std::memcpy(h.comm, p.comm.data(), std::min<size_t>(p.comm.size(), CS_COMM_LEN - 1));
 }
 
-inline Record conn_open(const Proc& p, uint64_t ts, int fd, cs_role role, const cs_tuple& t, uint64_t sock_id,
-                        int64_t ret = 0) {
+inline cs_sock_ref sock_ref(uint64_t sock_id, int fd, cs_role role, const cs_tuple& t, uint32_t netns = kNetns) {
+  cs_sock_ref s{};
+  s.sock_id = sock_id;
+  s.netns = netns;
+  s.fd = fd;
+  s.role = role;
+  s.tuple = t;
+  return s;
+}
+
+// A thread of `p` started connect() on socket `sock_id` (fd `fd`). Pass unbound(t) to model the local port
+// not being bound yet at SYN_SENT.
+inline Record conn_open(const Proc& p, uint64_t ts, int fd, const cs_tuple& t, uint64_t sock_id, uint64_t goid = 0,
+                        uint32_t netns = kNetns) {
   Record r(sizeof(cs_conn_event));
   auto* e = reinterpret_cast<cs_conn_event*>(r.data());
-  fill_header(e->hdr, CS_EV_CONN_OPEN, r.size(), ts, p);
-  e->sock_id = sock_id;
-  e->fd = fd;
-  e->role = role;
-  e->syscall = role == CS_ROLE_CLIENT ? CS_SYS_CONNECT : CS_SYS_ACCEPT4;
-  e->ret = ret;
-  e->tuple = t;
+  fill_header(e->hdr, CS_EV_CONN_OPEN, static_cast<uint32_t>(r.size()), ts, p);
+  e->sock = sock_ref(sock_id, fd, CS_ROLE_CLIENT, t, netns);
+  e->goid = goid;
   return r;
 }
 
-inline Record conn_close(const Proc& p, uint64_t ts, int fd, const cs_tuple& t, uint64_t sock_id) {
+// Socket `sock_id` reached TCP state CLOSE; `p` is whatever context reported it.
+inline Record conn_close(const Proc& p, uint64_t ts, const cs_tuple& t, uint64_t sock_id,
+                         cs_role role = CS_ROLE_UNKNOWN, uint32_t netns = kNetns) {
   Record r(sizeof(cs_close_event));
   auto* e = reinterpret_cast<cs_close_event*>(r.data());
-  fill_header(e->hdr, CS_EV_CONN_CLOSE, r.size(), ts, p);
-  e->sock_id = sock_id;
-  e->fd = fd;
-  e->tuple = t;
+  fill_header(e->hdr, CS_EV_CONN_CLOSE, static_cast<uint32_t>(r.size()), ts, p);
+  e->sock = sock_ref(sock_id, -1, role, t, netns);
   return r;
 }
 
 inline Record proc_exit(const Proc& p, uint64_t ts) {
   Record r(sizeof(cs_proc_exit_event));
   auto* e = reinterpret_cast<cs_proc_exit_event*>(r.data());
-  fill_header(e->hdr, CS_EV_PROC_EXIT, r.size(), ts, p);
+  fill_header(e->hdr, CS_EV_PROC_EXIT, static_cast<uint32_t>(r.size()), ts, p);
   return r;
 }
 
-// A data event: `len` bytes moved at TCP sequence `seq`; the first `payload.size()` are captured
-// (pass len > payload.size() to model truncation).
+// A data event: `len` bytes moved at TCP sequence `seq`, the call returned at `exit_ns` (hdr.ts_ns); the
+// first `payload.size()` are captured (pass len > payload.size() to model truncation). `enter_ns` 0: entry
+// unknown (socket-level capture). `slot_padding` bytes of garbage follow the payload inside hdr.size, as in
+// a fixed-size ring-buffer slot.
 inline Record data(const Proc& p, uint64_t enter_ns, uint64_t exit_ns, int fd, cs_role role, cs_direction dir,
                    const cs_tuple& t, uint64_t sock_id, uint32_t seq, std::string_view payload,
-                   uint32_t len = 0, cs_syscall sys = CS_SYS_WRITE) {
+                   uint32_t len = 0, cs_syscall sys = CS_SYS_WRITE, size_t slot_padding = 0, uint64_t goid = 0,
+                   uint32_t netns = kNetns) {
   if (len == 0) len = static_cast<uint32_t>(payload.size());
-  Record r(sizeof(cs_data_event) + payload.size());
-  auto* e = reinterpret_cast<cs_data_event*>(r.data());
-  fill_header(e->hdr, CS_EV_DATA, r.size(), exit_ns, p);
-  e->enter_ns = enter_ns;
-  e->sock_id = sock_id;
-  e->fd = fd;
-  e->role = role;
-  e->direction = dir;
-  e->syscall = sys;
-  e->flags = len > payload.size() ? CS_DATA_F_TRUNCATED : 0;
-  e->seq = seq;
-  e->len = len;
-  e->captured = static_cast<uint32_t>(payload.size());
-  e->tuple = t;
+  Record r(sizeof(cs_data_event) + payload.size() + slot_padding, 0xa5);
+  cs_data_event e{};
+  fill_header(e.hdr, CS_EV_DATA, static_cast<uint32_t>(r.size()), exit_ns, p);
+  e.sock = sock_ref(sock_id, fd, role, t, netns);
+  e.enter_ns = enter_ns;
+  e.goid = goid;
+  e.direction = dir;
+  e.syscall = sys;
+  e.flags = len > payload.size() ? CS_DATA_F_TRUNCATED : 0;
+  e.seq = seq;
+  e.len = len;
+  e.captured = static_cast<uint32_t>(payload.size());
+  std::memcpy(r.data(), &e, sizeof e);
   std::memcpy(r.data() + sizeof(cs_data_event), payload.data(), payload.size());
   return r;
 }

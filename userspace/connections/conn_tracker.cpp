@@ -1,6 +1,7 @@
 #include "connections/conn_tracker.h"
 
 #include <cstring>
+#include <string_view>
 
 namespace cs {
 
@@ -10,47 +11,59 @@ namespace {
 // "not a protocol we know" (its later bytes are ignored, counted once).
 constexpr uint32_t kMaxDetectAttempts = 16;
 
-std::string comm_of(const cs_event_header& h) { return std::string(h.comm, strnlen(h.comm, CS_COMM_LEN)); }
+// Both tuples fully known (local port set) and naming different connections.
+bool other_socket(const cs_tuple& known, const cs_tuple& seen) {
+  if (std::memcmp(&known, &seen, sizeof known) == 0) return false;  // the usual case, byte for byte
+  if (known.local.port == 0 || seen.local.port == 0) return false;
+  return !same_addr(known.local, seen.local) || !same_addr(known.remote, seen.remote);
+}
 
 }  // namespace
 
-ConnTracker::ConnTracker(const PipelineConfig& config, PipelineStats& stats, ConnectionObserver& observer)
-    : config_(config), stats_(stats), observer_(observer) {}
+ConnTracker::ConnTracker(const PipelineConfig& config, PipelineStats& stats, ConnectionObserver& observer,
+                         SocketVerdicts* verdicts, const std::vector<const Protocol*>& protocols)
+    : config_(config), stats_(stats), observer_(observer), verdicts_(verdicts), protocols_(protocols),
+      recent_closes_(config.max_connections) {}
 
 ConnTracker::~ConnTracker() = default;
 
-Connection* ConnTracker::find(uint32_t pid, int32_t fd) {
-  auto p = by_pid_.find(pid);
-  if (p == by_pid_.end()) return nullptr;
-  auto c = p->second.find(fd);
-  return c == p->second.end() ? nullptr : c->second.get();
+Connection* ConnTracker::lookup(uint64_t sock_id) {
+  auto it = by_sock_.find(sock_id);
+  return it == by_sock_.end() ? nullptr : it->second.get();
 }
 
-Connection& ConnTracker::create(const cs_event_header& h, int32_t fd, uint64_t sock_id, const cs_tuple& t,
-                                cs_role role) {
-  if (Connection* old = find(h.pid, fd)) end(*old, h.ts_ns, false);  // fd reused without a close we saw
+const Connection* ConnTracker::find(uint64_t sock_id) const {
+  auto it = by_sock_.find(sock_id);
+  return it == by_sock_.end() ? nullptr : it->second.get();
+}
+
+Connection& ConnTracker::create(const cs_sock_ref& s, uint64_t ts_ns) {
   while (lru_.size() >= config_.max_connections && !lru_.empty()) {
     ++stats_.connections_evicted;
-    end(*lru_.front(), h.ts_ns, false);
+    end(*lru_.front(), ts_ns, false);
   }
   auto conn = std::make_unique<Connection>();
   Connection& c = *conn;
   c.gen = next_gen_++;
-  c.pid = h.pid;
-  c.fd = fd;
-  c.sock_id = sock_id;
+  c.sock_id = s.sock_id;
+  c.netns = s.netns;
+  c.kernel_role = static_cast<cs_role>(s.role);
+  c.opened_ns = ts_ns;
+  c.last_activity_ns = ts_ns;
+  c.follows_close = recent_closes_.contains(s.sock_id);
+  learn_tuple(c, s.tuple);
+  lru_.push_back(&c);
+  c.lru_pos = std::prev(lru_.end());
+  by_sock_[s.sock_id] = std::move(conn);
+  return c;
+}
+
+void ConnTracker::learn_tuple(Connection& c, const cs_tuple& t) {
+  c.wire = t;
   c.local = Endpoint::from(t.local);
   c.remote = Endpoint::from(t.remote);
   c.local_ip = c.local.ip();
   c.remote_ip = c.remote.ip();
-  c.kernel_role = role;
-  c.comm = comm_of(h);
-  c.opened_ns = h.ts_ns;
-  c.last_activity_ns = h.ts_ns;
-  lru_.push_back(&c);
-  c.lru_pos = std::prev(lru_.end());
-  by_pid_[h.pid][fd] = std::move(conn);
-  return c;
 }
 
 void ConnTracker::touch(Connection& c, uint64_t ts_ns) {
@@ -59,8 +72,8 @@ void ConnTracker::touch(Connection& c, uint64_t ts_ns) {
 }
 
 void ConnTracker::end(Connection& c, uint64_t ts_ns, bool reset) {
-  if (c.session) c.session->on_close(ts_ns, reset);
   if (c.session) {
+    c.session->on_close(ts_ns, reset);
     const ProtocolStats& ps = c.session->stats();
     stats_.parse_errors += ps.parse_errors;
     stats_.resyncs += ps.resyncs;
@@ -68,61 +81,72 @@ void ConnTracker::end(Connection& c, uint64_t ts_ns, bool reset) {
   }
   observer_.closed(c);
   lru_.erase(c.lru_pos);
-  auto p = by_pid_.find(c.pid);
-  uint32_t pid = c.pid;
-  p->second.erase(c.fd);  // destroys c
-  if (p->second.empty()) by_pid_.erase(pid);
+  by_sock_.erase(c.sock_id);  // destroys c
 }
 
 void ConnTracker::on_open(const cs_conn_event& e) {
   ++stats_.conn_opens;
-  Connection& c = create(e.hdr, e.fd, e.sock_id, e.tuple, static_cast<cs_role>(e.role));
-  if (e.role == CS_ROLE_CLIENT) {
-    c.request_dir = Dir::Egress;
-    observer_.connected(c, e.hdr.tid);
+  Connection* c = lookup(e.sock.sock_id);
+  // A connect on a socket that already moved bytes: a new socket under a reused sock_id (close lost).
+  if (c != nullptr && (c->egress.started() || c->ingress.started() || other_socket(c->wire, e.sock.tuple))) {
+    end(*c, e.hdr.ts_ns, false);
+    c = nullptr;
   }
+  if (c == nullptr) c = &create(e.sock, e.hdr.ts_ns);
+  c->kernel_role = CS_ROLE_CLIENT;
+  if (c->proto == Connection::Proto::Detecting) c->request_dir = Dir::Egress;
+  observer_.connected(*c, SyscallMeta{e.hdr.ts_ns, e.hdr.ts_ns, e.hdr.tid, e.hdr.pid, e.goid});
 }
 
 bool ConnTracker::detect(Connection& c, Dir dir, std::string_view first_bytes) {
   if (first_bytes.empty()) return false;
-  for (const Protocol* proto : protocol_registry()) {
+  for (const Protocol* proto : protocols_) {
     Detect d = proto->detect(first_bytes);
     if (d == Detect::No) continue;
-    // A request travelling out means this side is the client; a response travelling out, the server.
-    bool request_out = (d == Detect::Request) == (dir == Dir::Egress);
+    // Bytes the client sent travelling out means this side is the client.
+    bool request_out = (d == Detect::SentByClient) == (dir == Dir::Egress);
     c.request_dir = request_out ? Dir::Egress : Dir::Ingress;
     c.sink = observer_.exchange_sink_for(c);
     c.session = proto->create_session(c.request_dir, *c.sink);
     c.proto = Connection::Proto::Active;
+    if (verdicts_) verdicts_->verdict(c.sock_id, CS_VERDICT_TRACE);
     return true;
   }
   if (++c.detect_attempts >= kMaxDetectAttempts) {
     c.proto = Connection::Proto::Unknown;
     ++stats_.connections_unknown_protocol;
+    if (verdicts_) verdicts_->verdict(c.sock_id, CS_VERDICT_IGNORE);
   }
   return false;
 }
 
 void ConnTracker::on_data(const cs_data_event& e) {
   ++stats_.data_events;
-  Connection* c = find(e.hdr.pid, e.fd);
-  if (c != nullptr && e.sock_id != 0 && c->sock_id != 0 && c->sock_id != e.sock_id) {
-    // Another socket under this fd: a late event of the one it replaced (it entered the syscall before
-    // the current connection existed), or a new socket whose open we did not see.
-    if (e.enter_ns < c->opened_ns) {
-      ++stats_.out_of_order;
+  const cs_sock_ref& s = e.sock;
+  Connection* c = lookup(s.sock_id);
+  if (c == nullptr || c->follows_close) {
+    const RecentCloses::Check late = recent_closes_.check(e);
+    if (late == RecentCloses::Check::Late) {
+      ++stats_.late_events;
       return;
     }
+    if (c != nullptr && late == RecentCloses::Check::NotClosed) c->follows_close = false;  // forgotten: stop checking
+  }
+  if (c != nullptr && (c->netns != s.netns || other_socket(c->wire, s.tuple))) {
+    end(*c, e.hdr.ts_ns, false);  // the old socket's close was lost; this is another socket
     c = nullptr;
   }
-  if (c == nullptr) c = &create(e.hdr, e.fd, e.sock_id, e.tuple, static_cast<cs_role>(e.role));
+  if (c == nullptr) {
+    c = &create(s, e.hdr.ts_ns);
+  } else if (c->wire.local.port == 0 && s.tuple.local.port != 0) {
+    learn_tuple(*c, s.tuple);  // opened at SYN_SENT before the local port was bound
+  }
   touch(*c, e.hdr.ts_ns);
   if (c->proto == Connection::Proto::Unknown) return;
 
   Dir dir = e.direction == CS_DIR_EGRESS ? Dir::Egress : Dir::Ingress;
   std::string_view captured(reinterpret_cast<const char*>(e.payload), e.captured);
-  StreamCursor::Placed placed =
-      c->cursor(dir).place(!(e.flags & CS_DATA_F_NO_SEQ), e.seq, e.len, captured);
+  StreamCursor::Placed placed = c->cursor(dir).place(!(e.flags & CS_DATA_F_NO_SEQ), e.seq, e.len, captured);
   if (placed.drop) {
     ++stats_.out_of_order;
     return;
@@ -137,25 +161,22 @@ void ConnTracker::on_data(const cs_data_event& e) {
   seg.pos = placed.pos;
   seg.len = placed.len;
   seg.captured = placed.captured;
-  seg.meta = SyscallMeta{e.enter_ns, e.hdr.ts_ns, e.hdr.tid};
+  seg.meta = SyscallMeta{e.enter_ns != 0 ? e.enter_ns : e.hdr.ts_ns, e.hdr.ts_ns, e.hdr.tid, e.hdr.pid, e.goid};
   c->session->on_segment(dir, seg);
 }
 
 void ConnTracker::on_close(const cs_close_event& e) {
   ++stats_.conn_closes;
-  Connection* c = find(e.hdr.pid, e.fd);
-  if (c == nullptr) return;
-  if (e.sock_id != 0 && c->sock_id != 0 && c->sock_id != e.sock_id) return;  // a different socket's close
-  end(*c, e.hdr.ts_ns, false);
-}
-
-void ConnTracker::on_process_exit(uint32_t pid, uint64_t ts_ns) {
-  ++stats_.proc_exits;
-  auto p = by_pid_.find(pid);
-  if (p == by_pid_.end()) return;
-  std::vector<Connection*> conns;
-  for (auto& [fd, c] : p->second) conns.push_back(c.get());
-  for (Connection* c : conns) end(*c, ts_ns, false);
+  Connection* c = lookup(e.sock.sock_id);
+  recent_closes_.remember(e);
+  if (c != nullptr && e.hdr.ts_ns < c->opened_ns) {
+    // The close of an earlier socket under this sock_id, delivered late: the live one goes on, and the
+    // earlier socket's own late events that may still come are recognised.
+    ++stats_.late_events;
+    c->follows_close = true;
+    return;
+  }
+  if (c != nullptr) end(*c, e.hdr.ts_ns, false);
 }
 
 void ConnTracker::close_all(uint64_t ts_ns) {

@@ -1,4 +1,5 @@
-// One TCP connection of one process, from open (or first sight) to close.
+// One TCP socket's connection, from its first event to its close: the socket owns the byte streams, not a
+// process. Several processes (fork) or threads may read and write it; each segment's SyscallMeta says which.
 #pragma once
 
 #include <cstdint>
@@ -14,18 +15,18 @@
 namespace cs {
 
 struct Connection {
-  uint64_t gen = 0;          // unique per connection instance: (pid, fd) reuse gets a new one
-  uint32_t pid = 0;
-  int32_t fd = -1;
-  uint64_t sock_id = 0;      // kernel socket identity; a change under the same fd means a new connection
-  Endpoint local;
+  uint64_t gen = 0;          // unique per connection instance (a sock_id names a new socket after a close)
+  uint64_t sock_id = 0;      // kernel socket identity (the key of the connection table)
+  uint32_t netns = 0;        // network namespace of the socket (inode number)
+  Endpoint local;            // local.port 0: not known yet (a connect seen at SYN_SENT); filled from data
   Endpoint remote;
+  cs_tuple wire{};           // the tuple as the kernel reported it (compared against later events)
   std::string local_ip;      // printed once per connection, used by every span on it
   std::string remote_ip;
   cs_role kernel_role = CS_ROLE_UNKNOWN;
-  std::string comm;
   uint64_t opened_ns = 0;     // open event, or first event seen
   uint64_t last_activity_ns = 0;
+  bool follows_close = false; // its sock_id was closed shortly before: late events of that socket are dropped
 
   StreamCursor egress;
   StreamCursor ingress;
@@ -49,8 +50,8 @@ class ConnectionObserver {
   virtual ~ConnectionObserver() = default;
   // The sink a new protocol session of `conn` reports to (called once the protocol is detected).
   virtual std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) = 0;
-  // `conn` was opened by connect() from thread `tid`.
-  virtual void connected(Connection& conn, uint32_t tid) = 0;
+  // A thread started connect() on `conn` (at.pid / at.tid / at.goid: the connecting thread).
+  virtual void connected(Connection& conn, const SyscallMeta& at) = 0;
   // `conn` is gone (its session was already closed).
   virtual void closed(Connection& conn) = 0;
 };

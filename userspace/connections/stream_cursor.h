@@ -1,7 +1,8 @@
 // Maps one direction's TCP sequence numbers to 64-bit stream positions and finds what is new.
 //
-// The kernel reports the sequence number of each syscall's first byte. Positions unwrap it (they stay
-// congruent to the sequence number mod 2^32, so a message's position gives its wire sequence number back).
+// The kernel reports the sequence number of the first byte each socket call moved. Positions unwrap it
+// (they stay congruent to the sequence number mod 2^32, so a message's position gives its wire sequence
+// number back).
 // Bytes already seen are trimmed, bytes skipped over are a gap (lost events).
 #pragma once
 

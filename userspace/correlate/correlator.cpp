@@ -43,6 +43,12 @@ std::optional<TraceParent> parse_traceparent(std::string_view v) {
   return tp;
 }
 
+void Correlator::nest_in(Span& client, Span& server) {
+  if (server.start_unix_ns < client.start_unix_ns) client.start_unix_ns = server.start_unix_ns;
+  if (server.end_unix_ns > client.end_unix_ns) server.end_unix_ns = client.end_unix_ns;
+  if (server.start_unix_ns > server.end_unix_ns) server.start_unix_ns = server.end_unix_ns;  // not causal; keeps it well-formed
+}
+
 Correlator::Correlator(const PipelineConfig& config, SpanSink& sink, PipelineStats& stats)
     : config_(config), sink_(sink), stats_(stats), ids_(config.id_seed) {}
 
@@ -150,6 +156,7 @@ uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const F
       client_by_flow_.erase(it);
       link(n, client);
       if (n.state == ParentState::Local) {
+        n.flow_link = true;
         ++stats_.linked_cross_process;
         return id;
       }
@@ -222,6 +229,7 @@ uint64_t Correlator::client_request(ThreadKey thread, uint64_t conn_gen, bool fi
       if (server != nullptr && server->state == ParentState::Unknown) {
         server->waiting_flow.reset();
         link(*server, id);
+        server->flow_link = server->state == ParentState::Local;
         ++stats_.linked_cross_process;
       }
     } else {
@@ -244,6 +252,7 @@ void Correlator::span_finished(uint64_t id, Span&& span) {
   n->end_ns = n->span.end_unix_ns;  // still monotonic here
   emit_candidates_.push_back(id);
 }
+
 
 void Correlator::connection_closed(uint64_t conn_gen) { connect_hint_.erase(conn_gen); }
 
@@ -293,9 +302,16 @@ void Correlator::emit_tree(uint64_t root_id) {
     root->trace_known = true;
   }
   batch_.clear();
-  std::vector<uint64_t> stack{root_id}, done;
+  constexpr size_t kNotInBatch = SIZE_MAX;
+  struct Item {
+    uint64_t id;
+    size_t parent_at;  // index of the parent's span in batch_, or kNotInBatch
+  };
+  std::vector<Item> stack{{root_id, kNotInBatch}};
+  std::vector<uint64_t> done;
   while (!stack.empty()) {
-    uint64_t id = stack.back();
+    const Item item = stack.back();
+    const uint64_t id = item.id;
     stack.pop_back();
     Node* n = node(id);
     if (n == nullptr) continue;
@@ -303,7 +319,8 @@ void Correlator::emit_tree(uint64_t root_id) {
       n->trace_id = root->trace_id;
       n->trace_known = true;
     }
-    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(*it);
+    const size_t at = n->finished ? batch_.size() : kNotInBatch;
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back({*it, at});
     if (!n->finished) continue;  // emitted later on its own, with the trace id it now has
     Span& s = n->span;
     s.trace_id = n->trace_id;
@@ -318,6 +335,8 @@ void Correlator::emit_tree(uint64_t root_id) {
     }
     s.start_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.start_unix_ns) + config_.mono_to_unix_ns);
     s.end_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.end_unix_ns) + config_.mono_to_unix_ns);
+    if (n->flow_link && n->state == ParentState::Local && item.parent_at != kNotInBatch)
+      nest_in(batch_[item.parent_at], s);
     ++stats_.spans;
     if (s.kind == SpanKind::Server)
       ++stats_.spans_server;

@@ -14,7 +14,12 @@
 //     nothing: root.
 //  3. An incoming W3C traceparent header on a server span with no traced client: the span keeps the
 //     header's trace id and parent span id.
-// Otherwise the span is a root of its own trace and counted as unlinked. Server spans wait up to
+// Otherwise the span is a root of its own trace and counted as unlinked.
+// Nesting: the two spans of one exchange linked by rule 1 are clamped so that the server span lies inside
+// the client span (client start <= server start, server end <= client end). Both clamps are causally exact
+// bounds when the capture only knows when socket calls returned: the client's write began before the
+// server's read that got its bytes returned, and the server's response write began before the client's
+// read of it returned. Server spans wait up to
 // link_window_ns for their client (events from two CPUs can arrive out of order); a trace is emitted
 // trace_linger_ns after its root ended, so children that end late still come with it.
 #pragma once
@@ -27,7 +32,8 @@
 
 #include "common/ids.h"
 #include "common/net.h"
-#include "pipeline/pipeline.h"
+#include "common/pipeline_config.h"
+#include "common/pipeline_stats.h"
 #include "sinks/sink.h"
 #include "spans/span.h"
 
@@ -90,6 +96,7 @@ class Correlator {
     uint64_t created_ns = 0;
     uint64_t end_ns = 0;             // CLOCK_MONOTONIC end once finished
     std::optional<FlowKey> waiting_flow;  // server: still in server_waiting_ under this key
+    bool flow_link = false;          // server: its parent is the client span of its request (rule 1)
     Span span;
     std::vector<uint64_t> children;
     Node* older = nullptr;  // creation order
@@ -109,6 +116,9 @@ class Correlator {
   // A server span with no traced client: remote parent from its traceparent, else a root.
   void settle_without_client(Node& n);
   void link(Node& child, uint64_t parent_id);
+  // The rule-1 pair of one exchange: clamps the server span inside the client span (the nesting rule
+  // above). Applied when the trace is emitted, to spans emitted together.
+  static void nest_in(Span& client, Span& server);
   void settle_unmatched_servers(uint64_t now_ns, bool all);
   void emit_due(uint64_t now_ns, bool all);
   void emit_tree(uint64_t root_id);

@@ -7,6 +7,7 @@
 #include "connections/conn_tracker.h"
 #include "correlate/correlator.h"
 #include "pipeline/record_decoder.h"
+#include "processes/process_table.h"
 #include "spans/span_builder.h"
 
 namespace cs {
@@ -17,11 +18,16 @@ constexpr uint64_t kAdvanceEveryNs = 10'000'000;
 }  // namespace
 
 struct Pipeline::Impl {
-  Impl(const PipelineConfig& c, SpanSink& sink)
-      : config(c), correlator(config, sink, stats), builder(correlator, stats), tracker(config, stats, builder) {}
+  Impl(const PipelineConfig& c, SpanSink& sink, SocketVerdicts* verdicts, const std::vector<const Protocol*>& protocols)
+      : config(c),
+        processes(config.max_processes),
+        correlator(config, sink, stats),
+        builder(correlator, stats, processes),
+        tracker(config, stats, builder, verdicts, protocols) {}
 
   PipelineConfig config;
   PipelineStats stats;
+  ProcessTable processes;
   Correlator correlator;
   SpanBuilder builder;
   ConnTracker tracker;
@@ -37,7 +43,9 @@ struct Pipeline::Impl {
   }
 };
 
-Pipeline::Pipeline(const PipelineConfig& config, SpanSink& sink) : impl_(std::make_unique<Impl>(config, sink)) {}
+Pipeline::Pipeline(const PipelineConfig& config, SpanSink& sink, SocketVerdicts* verdicts,
+                   const std::vector<const Protocol*>& protocols)
+    : impl_(std::make_unique<Impl>(config, sink, verdicts, protocols)) {}
 Pipeline::~Pipeline() = default;
 
 void Pipeline::on_record(const void* data, size_t size) {
@@ -57,17 +65,20 @@ void Pipeline::on_record(const void* data, size_t size) {
   if (h->ts_ns > m.now_ns) m.now_ns = h->ts_ns;
   switch (type) {
     case CS_EV_DATA:
+      m.processes.seen(*h);
       m.tracker.on_data(*record_as<cs_data_event>(data));
       break;
     case CS_EV_CONN_OPEN:
+      m.processes.seen(*h);
       m.tracker.on_open(*record_as<cs_conn_event>(data));
       break;
-    case CS_EV_CONN_CLOSE:
+    case CS_EV_CONN_CLOSE:  // reported from any context: says nothing about the process in hdr
       m.tracker.on_close(*record_as<cs_close_event>(data));
       break;
     case CS_EV_PROC_EXIT:
-      m.tracker.on_process_exit(h->pid, h->ts_ns);
+      ++m.stats.proc_exits;
       m.correlator.process_exited(h->pid);
+      m.processes.exited(h->pid);
       break;
   }
   m.advance_if_due();
@@ -89,6 +100,8 @@ void Pipeline::flush() {
 PipelineStats Pipeline::stats() const {
   PipelineStats s = impl_->stats;
   s.connections_live = impl_->tracker.size();
+  s.processes_live = impl_->processes.size();
+  s.processes_evicted = impl_->processes.evicted();
   return s;
 }
 

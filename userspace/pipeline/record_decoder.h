@@ -1,5 +1,7 @@
-// Checks one raw record before anything trusts it: the size agrees with the header and the type, and a
-// data event's captured bytes fit. Returns the record's type, or 0 if it is malformed.
+// Checks one raw record before anything trusts it: its sizes (common/record_layout.h: hdr.size within what
+// was handed over and covering the type's struct, + payload for data; slot padding after that is allowed)
+// and the fields the stages rely on (a data event moved > 0 bytes, captured <= len, a known direction;
+// every socket event names a socket). Returns the record's type, or 0 if it is malformed.
 #pragma once
 
 #include <cstddef>
@@ -9,8 +11,10 @@
 
 namespace cs {
 
+// `data` must be 8-byte aligned (the Pipeline copies a misaligned record first).
 uint32_t decode_record_type(const void* data, size_t size);
 
+// `data` must be 8-byte aligned and have passed decode_record_type() with type T.
 template <typename T>
 const T* record_as(const void* data) {
   return static_cast<const T*>(data);

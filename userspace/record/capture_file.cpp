@@ -2,6 +2,7 @@
 #include "record/capture_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/record_layout.h"
 #include "record/little_endian.h"
 
 namespace cs {
@@ -60,8 +62,16 @@ CaptureWriter::~CaptureWriter() {
 std::string CaptureWriter::open(const std::string& path) {
   if (fd_ >= 0) return error_ = "capture writer already open on " + path_;
   path_ = path;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd_ < 0) return error_ = "cannot create " + path + ": " + std::strerror(errno);
+  // An existing file keeps its mode through O_TRUNC: make it private too (never /dev/null and the like).
+  struct stat st {};
+  if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0 && fchmod(fd_, 0600) != 0) {
+    error_ = "cannot make " + path + " private (mode 0600): " + std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+    return error_;
+  }
   error_.clear();
   return "";
 }
@@ -94,20 +104,19 @@ bool CaptureWriter::append(const void* record, size_t size) {
     error_ = "capture writer: append() before write_header()";
     return false;
   }
-  if (size < sizeof(cs_event_header) || size > kCaptureMaxRecord) {
+  const size_t used = record_used_bytes(record, size);
+  if (used == 0 || used > kCaptureMaxRecord) {
     ++rejected_;
     return false;
   }
-  uint32_t inner_size;
-  std::memcpy(&inner_size, static_cast<const uint8_t*>(record) + offsetof(cs_event_header, size),
-              sizeof inner_size);
-  if (inner_size != size) {
-    ++rejected_;
+  cs_event_header h;
+  std::memcpy(&h, record, sizeof h);
+  h.size = static_cast<uint32_t>(used);
+  const uint8_t prefix[4] = {static_cast<uint8_t>(used), static_cast<uint8_t>(used >> 8),
+                             static_cast<uint8_t>(used >> 16), static_cast<uint8_t>(used >> 24)};
+  if (!put(prefix, sizeof prefix) || !put(&h, sizeof h) ||
+      !put(static_cast<const uint8_t*>(record) + sizeof h, used - sizeof h))
     return false;
-  }
-  const uint8_t prefix[4] = {static_cast<uint8_t>(size), static_cast<uint8_t>(size >> 8),
-                             static_cast<uint8_t>(size >> 16), static_cast<uint8_t>(size >> 24)};
-  if (!put(prefix, sizeof prefix) || !put(record, size)) return false;
   ++records_;
   return true;
 }

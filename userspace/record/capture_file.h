@@ -1,14 +1,17 @@
 // Capture files: the raw kernel records of a `callscope record` session, replayable without root by
 // `callscope replay` through the same userspace pipeline.
 //
-// Format (version 1). Little-endian, fixed-width fields, no padding or alignment anywhere.
+// Format (version 2, event ABI 2). Little-endian, fixed-width fields, no padding or alignment anywhere.
+// A reader accepts exactly this format version and CS_ABI_VERSION; any other file is refused with a
+// message naming both versions (older: record again with this callscope; newer: use a newer callscope).
+// The file holds payload bytes: it is created private to its owner (mode 0600).
 //
 //   Header
 //     off  size  field
 //       0     8  magic            "CSCAPTUR"
-//       8     4  format_version   u32, 1 (kCaptureFormatVersion)
+//       8     4  format_version   u32, 2 (kCaptureFormatVersion)
 //      12     4  header_size      u32, bytes of the whole header including magic (52 + both strings
-//                                 in version 1, <= 4096); a reader skips bytes it does not know up to it
+//                                 in version 2, <= 4096); a reader skips bytes it does not know up to it
 //      16     4  abi_version      u32, CS_ABI_VERSION of the agent that recorded (record layout)
 //      20     4  payload_cap      u32, --payload-bytes in effect while recording
 //      24     8  mono_to_unix_ns  i64, CLOCK_REALTIME - CLOCK_MONOTONIC at record start
@@ -19,8 +22,10 @@
 //
 //   Records, one after the other until the trailer or the end of the file
 //       0     4  size             u32, in [sizeof(cs_event_header), 1 MiB]
-//       4  size  record bytes     exactly as the ring buffer gave them; the record's own
-//                                 cs_event_header.size equals `size`
+//       4  size  record bytes     as the ring buffer gave them, trimmed to the bytes the record uses
+//                                 (its struct, + `captured` payload bytes for a data event): slot
+//                                 padding never reaches the file, and the record's own
+//                                 cs_event_header.size is patched to equal `size`
 //
 //   Trailer (optional: missing when the recorder was killed), must be the last thing in the file
 //       0     4  marker           u32 0xFFFFFFFF (never a valid record size)
@@ -28,7 +33,8 @@
 //       8     8  records          u64, records the writer appended
 //      16     8  end_unix_ns      u64, CLOCK_REALTIME when recording stopped
 //      24     4  counter_count    u32, then counter_count u64: kernel counters (enum cs_stat order:
-//                                 events, ringbuf drops, truncated, truncated bytes, read errors)
+//                                 events, ringbuf drops, truncated, truncated bytes, read errors,
+//                                 no payload, ignored calls)
 //
 // A reader stops at the first inconsistency (length out of range, cut record, header.size mismatch)
 // and reports the byte offset; records before it are still delivered.
@@ -46,7 +52,7 @@
 namespace cs {
 
 inline constexpr char kCaptureMagic[8] = {'C', 'S', 'C', 'A', 'P', 'T', 'U', 'R'};
-inline constexpr uint32_t kCaptureFormatVersion = 1;
+inline constexpr uint32_t kCaptureFormatVersion = 2;
 inline constexpr uint32_t kCaptureMaxRecord = 1u << 20;       // 1 MiB
 inline constexpr uint32_t kCaptureTrailerMarker = 0xFFFFFFFFu;
 inline constexpr size_t kCaptureMaxString = 64;               // kernel release / agent version
@@ -83,13 +89,15 @@ class CaptureWriter {
   CaptureWriter(const CaptureWriter&) = delete;
   CaptureWriter& operator=(const CaptureWriter&) = delete;
 
-  // Creates/truncates `path`. Returns "" or e.g. "cannot create /x/y.cscap: Permission denied".
+  // Creates/truncates `path` (a regular file is made mode 0600: it holds payload). Returns "" or e.g.
+  // "cannot create /x/y.cscap: Permission denied".
   std::string open(const std::string& path);
   // Once, right after open().
   std::string write_header(const CaptureHeader& header);
-  // One raw record. Returns false if the record is rejected (size out of range, or its header's size
-  // disagrees: the file would not read back; counted in rejected()) or if the file cannot be written
-  // (error() set; every later call fails too).
+  // One raw record of `size` bytes (a ring-buffer slot). Written trimmed to the bytes it uses, with its
+  // header's size patched (common/record_layout.h). Returns false if the record is rejected (malformed
+  // sizes or unknown type: the file would not read back; counted in rejected()) or if the file cannot be
+  // written (error() set; every later call fails too).
   bool append(const void* record, size_t size);
   // Pushes the buffer to the file (e.g. once a second, so a killed recorder loses little).
   std::string flush();
@@ -134,7 +142,7 @@ class CaptureReader {
 
   // Opens and validates the header. Returns false with `error` set, e.g.
   //   "x.cscap: not a callscope capture (bad magic)"
-  //   "x.cscap: capture format version 3 is newer than this agent supports (1)"
+  //   "x.cscap: capture format version 1 is not supported: this callscope reads format version 2; ..."
   //   "x.cscap: truncated capture: header incomplete (10 of 52 bytes)"
   bool open(const std::string& path, std::string& error);
   // Same over bytes in memory (copied); `name` is used in messages.

@@ -99,11 +99,16 @@ bool CaptureReader::parse_header(std::string& error) {
                        std::to_string(kCaptureMinHeaderSize) + " bytes)");
 
   const auto version = le::get<uint32_t>(p + 8);
+  if (version == 0) return header_fail("corrupt capture header: format version 0");
   if (version > kCaptureFormatVersion)
     return header_fail("capture format version " + std::to_string(version) +
-                       " is newer than this agent supports (" + std::to_string(kCaptureFormatVersion) +
-                       "); replay it with a newer callscope");
-  if (version == 0) return header_fail("corrupt capture header: format version 0");
+                       " is newer than this callscope reads (format version " +
+                       std::to_string(kCaptureFormatVersion) + "); replay it with a newer callscope");
+  if (version < kCaptureFormatVersion)
+    return header_fail("capture format version " + std::to_string(version) +
+                       " is not supported: this callscope reads format version " +
+                       std::to_string(kCaptureFormatVersion) + " (event ABI " + std::to_string(CS_ABI_VERSION) +
+                       ") only; record the capture again with this callscope");
 
   const auto header_size = le::get<uint32_t>(p + 12);
   if (header_size < kCaptureMinHeaderSize || header_size > kCaptureMaxHeaderSize)
@@ -134,11 +139,15 @@ bool CaptureReader::parse_header(std::string& error) {
     at += len;
   }
 
-  if (header_.abi_version != CS_ABI_VERSION)
+  if (header_.abi_version != CS_ABI_VERSION) {
+    const std::string recorder = header_.agent_version.empty() ? std::string("unknown") : header_.agent_version;
     return header_fail("capture was recorded with event ABI " + std::to_string(header_.abi_version) +
-                       " but this agent decodes ABI " + std::to_string(CS_ABI_VERSION) +
-                       "; replay it with the callscope version that recorded it (" +
-                       (header_.agent_version.empty() ? std::string("unknown") : header_.agent_version) + ")");
+                       " (agent " + recorder + ") but this callscope reads event ABI " +
+                       std::to_string(CS_ABI_VERSION) + " only; " +
+                       (header_.abi_version < CS_ABI_VERSION
+                            ? std::string("record the capture again with this callscope")
+                            : std::string("replay it with a newer callscope")));
+  }
 
   pos_ += header_size;
   return true;

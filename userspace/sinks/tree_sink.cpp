@@ -20,6 +20,7 @@ constexpr const char* kGreen = "\033[32m";
 constexpr const char* kYellow = "\033[33m";
 constexpr const char* kBlue = "\033[34m";
 constexpr const char* kMagenta = "\033[35m";
+constexpr std::string_view kStatusSuffix = ".response.status_code";
 
 std::string format_local_time(uint64_t unix_ns) {
   const time_t secs = static_cast<time_t>(unix_ns / 1'000'000'000ull);
@@ -63,7 +64,14 @@ void TreeSink::render_span(const Span& span, const std::string& prefix, bool las
   paint(kReset);
   out += ' ';
 
-  const Attribute* code = span.find("http.response.status_code");
+  // The protocol's response status, whatever the protocol (http.response.status_code,
+  // db.response.status_code, ...): semantic conventions name them all "<namespace>.response.status_code".
+  const Attribute* code = nullptr;
+  for (const Attribute& a : span.attributes)
+    if (a.key.size() > kStatusSuffix.size() && a.key.substr(a.key.size() - kStatusSuffix.size()) == kStatusSuffix) {
+      code = &a;
+      break;
+    }
   if (code && std::holds_alternative<int64_t>(code->value)) {
     const int64_t c = std::get<int64_t>(code->value);
     paint(c >= 500 ? kRed : c >= 400 ? kYellow : kGreen);

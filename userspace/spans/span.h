@@ -1,4 +1,7 @@
 // A finished span as the sinks see it: ids resolved, times in Unix nanoseconds.
+//
+// SpanFields is the part a protocol decides (protocols/exchange.h, Exchange::describe); the rest is the
+// same for every protocol and set by the span builder and the correlator.
 #pragma once
 
 #include <cstdint>
@@ -23,21 +26,25 @@ struct TraceId {
   std::string hex() const;                  // 32 lowercase hex digits
 };
 
-struct Span {
+// What the protocol of an exchange says about its span.
+struct SpanFields {
+  std::string name;                         // "GET /users"
+  bool error = false;
+  std::string status_message;               // why error (e.g. "HTTP 503", "connection reset before the response")
+  std::vector<Attribute> attributes;
+};
+
+struct Span : SpanFields {
   TraceId trace_id;
   uint64_t span_id = 0;
   uint64_t parent_span_id = 0;              // 0: root (no parent known)
   bool remote_parent = false;               // parent came from an incoming traceparent header
   SpanKind kind = SpanKind::Server;
-  std::string name;                         // "GET /users"
   uint64_t start_unix_ns = 0;
   uint64_t end_unix_ns = 0;
-  std::string service;                      // process name (comm)
+  std::string service;                      // service name of the process (today: its comm)
   uint32_t pid = 0;
   uint32_t tid = 0;
-  bool error = false;
-  std::string status_message;               // why error (e.g. "connection reset before response")
-  std::vector<Attribute> attributes;
 
   const Attribute* find(std::string_view key) const;
 };

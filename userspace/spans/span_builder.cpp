@@ -1,5 +1,6 @@
 #include "spans/span_builder.h"
 
+#include <string>
 #include <vector>
 
 namespace cs {
@@ -14,11 +15,16 @@ FlowKey flow_of(const Connection& c, const Message& request) {
   return k;
 }
 
+// The call whose process and thread a span of this side belongs to.
+const SyscallMeta& caller_of(const Connection& c, const Message& request) {
+  return c.is_client() ? request.first : request.last;
+}
+
 // The ExchangeSink of one connection: keeps the span ids of its unanswered requests in order.
 class ConnExchangeSink : public ExchangeSink {
  public:
-  ConnExchangeSink(Connection& conn, Correlator& correlator, PipelineStats& stats)
-      : conn_(conn), correlator_(correlator), stats_(stats) {}
+  ConnExchangeSink(Connection& conn, Correlator& correlator, PipelineStats& stats, const ProcessTable& processes)
+      : conn_(conn), correlator_(correlator), stats_(stats), processes_(processes) {}
 
   ~ConnExchangeSink() override {
     for (const Early& e : early_) correlator_.discard(e.id);  // heads whose request never completed
@@ -27,14 +33,21 @@ class ConnExchangeSink : public ExchangeSink {
   // The span starts to exist with the request's head, so the thread serving it is known while the body
   // is still coming (a handler may call downstream before reading the body) and both sides of a slow
   // upload meet within the link window.
-  void request_head(const Message& head, Dir) override { early_.push_back(Early{head.start_pos, open_span(head)}); }
+  void request_head(const Message& head, Dir) override {
+    early_.push_back(Early{head.start_pos, open_span(head), std::string(service_of(head))});
+  }
 
   void request_complete(const Message& req, Dir) override {
     uint64_t id = 0;
+    std::string service(service_of(req));
     size_t i = 0;
     for (; i < early_.size() && early_[i].start_pos < req.start_pos; ++i)
       correlator_.discard(early_[i].id);  // its request was dropped by the parser (lost bytes)
-    if (i < early_.size() && early_[i].start_pos == req.start_pos) id = early_[i++].id;
+    if (i < early_.size() && early_[i].start_pos == req.start_pos) {
+      id = early_[i].id;
+      if (service.empty()) service = std::move(early_[i].service);  // the process is gone by now
+      ++i;
+    }
     early_.erase(early_.begin(), early_.begin() + static_cast<std::ptrdiff_t>(i));
     if (id == 0) id = open_span(req);
     if (head_ == pending_.size()) {  // empty: reuse the storage from the start
@@ -44,34 +57,37 @@ class ConnExchangeSink : public ExchangeSink {
       pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
-    pending_.push_back(id);
+    pending_.push_back(Pending{id, std::move(service)});
   }
 
   void response_started(const Message&, Dir, const SyscallMeta&) override {
-    if (!conn_.is_client() && head_ < pending_.size()) correlator_.server_responding(pending_[head_]);
+    if (!conn_.is_client() && head_ < pending_.size()) correlator_.server_responding(pending_[head_].id);
   }
 
-  void exchange_complete(Exchange&& ex, Dir) override {
+  void exchange_complete(const Exchange& ex, Dir) override {
     if (head_ == pending_.size()) {
       ++stats_.unmatched_responses;
       return;
     }
-    uint64_t id = pending_[head_++];
-    correlator_.span_finished(id, SpanBuilder::make_span(conn_, ex));
+    Pending& p = pending_[head_++];
+    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service));
   }
 
  private:
+  std::string_view service_of(const Message& req) const { return processes_.service_name(caller_of(conn_, req).pid); }
+
   // Tells the correlator about a new request (the connection's request direction decides the side).
   uint64_t open_span(const Message& req) {
     bool flow_valid = conn_.cursor(conn_.request_dir).seq_valid();
     uint64_t id;
+    const SyscallMeta& caller = caller_of(conn_, req);
     if (!conn_.is_client()) {
       std::optional<TraceParent> tp;
       if (!req.traceparent.empty()) tp = parse_traceparent(req.traceparent);
-      id = correlator_.server_request(ThreadKey{conn_.pid, req.last.tid}, conn_.gen, flow_of(conn_, req),
-                                      flow_valid, tp, req.last.exit_ns);
+      id = correlator_.server_request(ThreadKey{caller.pid, caller.tid}, conn_.gen, flow_of(conn_, req), flow_valid,
+                                      tp, req.last.exit_ns);
     } else {
-      id = correlator_.client_request(ThreadKey{conn_.pid, req.first.tid}, conn_.gen, conn_.requests_seen == 0,
+      id = correlator_.client_request(ThreadKey{caller.pid, caller.tid}, conn_.gen, conn_.requests_seen == 0,
                                       flow_of(conn_, req), flow_valid, req.last.exit_ns);
     }
     ++conn_.requests_seen;
@@ -81,41 +97,72 @@ class ConnExchangeSink : public ExchangeSink {
   struct Early {
     uint64_t start_pos;
     uint64_t id;
+    std::string service;
+  };
+  struct Pending {
+    uint64_t id;
+    std::string service;  // of the span's process, taken while it was known
   };
 
   Connection& conn_;
   Correlator& correlator_;
   PipelineStats& stats_;
+  const ProcessTable& processes_;
   std::vector<Early> early_;  // spans opened at a request head whose request is not complete yet
-  // Span ids of unanswered requests, oldest at head_ (a std::deque would cost ~600 bytes per idle
-  // connection).
-  std::vector<uint64_t> pending_;
+  // Unanswered requests, oldest at head_ (a std::deque would cost ~600 bytes per idle connection).
+  std::vector<Pending> pending_;
   size_t head_ = 0;
 };
 
-}  // namespace
-
-SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats) : correlator_(correlator), stats_(stats) {}
-
-std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
-  return std::make_unique<ConnExchangeSink>(conn, correlator_, stats_);
+const char* end_message(Exchange::End end, bool has_response) {
+  switch (end) {
+    case Exchange::End::Complete:
+      return nullptr;
+    case Exchange::End::ConnectionClosed:
+      return has_response ? "connection closed during the response" : "connection closed before the response";
+    case Exchange::End::ConnectionReset:
+      return has_response ? "connection reset during the response" : "connection reset before the response";
+    case Exchange::End::Lost:
+      return "response lost (events dropped)";
+    case Exchange::End::Evicted:
+      return "connection state evicted before the response";
+  }
+  return nullptr;
 }
 
-void SpanBuilder::connected(Connection& conn, uint32_t tid) {
-  correlator_.client_connected(ThreadKey{conn.pid, tid}, conn.gen);
+}  // namespace
+
+SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes)
+    : correlator_(correlator), stats_(stats), processes_(processes) {}
+
+std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
+  return std::make_unique<ConnExchangeSink>(conn, correlator_, stats_, processes_);
+}
+
+void SpanBuilder::connected(Connection& conn, const SyscallMeta& at) {
+  correlator_.client_connected(ThreadKey{at.pid, at.tid}, conn.gen);
 }
 
 void SpanBuilder::closed(Connection& conn) { correlator_.connection_closed(conn.gen); }
 
-Span SpanBuilder::make_span(const Connection& c, const Exchange& ex) {
+Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service) {
   Span s;
   const Message& req = ex.request;
-  bool client = c.is_client();
+  const bool client = c.is_client();
   s.kind = client ? SpanKind::Client : SpanKind::Server;
-  s.name = req.method + " " + (req.path.empty() ? std::string("/") : req.path);
-  s.service = c.comm;
-  s.pid = c.pid;
-  s.tid = client ? req.first.tid : req.last.tid;
+
+  ExchangeContext ctx;
+  ctx.kind = s.kind;
+  ctx.server_address = client ? c.remote_ip : c.local_ip;
+  ctx.server_port = client ? c.remote.port : c.local.port;
+  ctx.client_address = client ? c.local_ip : c.remote_ip;
+  ctx.client_port = client ? c.local.port : c.remote.port;
+  ex.describe(ctx, s);
+
+  s.service.assign(service);
+  const SyscallMeta& caller = caller_of(c, req);
+  s.pid = caller.pid;
+  s.tid = caller.tid;
 
   uint64_t start = client ? req.first.enter_ns : req.first.exit_ns;
   uint64_t end;
@@ -127,44 +174,10 @@ Span SpanBuilder::make_span(const Connection& c, const Exchange& ex) {
   s.start_unix_ns = start;  // monotonic until the correlator converts it
   s.end_unix_ns = end;
 
-  int status = ex.has_response ? ex.response.status : 0;
-  switch (ex.end) {
-    case Exchange::End::Complete:
-      if (status >= 500 || (client && status >= 400)) {
-        s.error = true;
-        s.status_message = "HTTP " + std::to_string(status);
-      }
-      break;
-    case Exchange::End::ConnectionClosed:
-      s.error = true;
-      s.status_message = ex.has_response ? "connection closed during the response" : "connection closed before the response";
-      break;
-    case Exchange::End::ConnectionReset:
-      s.error = true;
-      s.status_message = ex.has_response ? "connection reset during the response" : "connection reset before the response";
-      break;
-    case Exchange::End::Lost:
-      s.error = true;
-      s.status_message = "response lost (events dropped)";
-      break;
-    case Exchange::End::Evicted:
-      s.error = true;
-      s.status_message = "connection state evicted before the response";
-      break;
+  if (const char* why = end_message(ex.end, ex.has_response)) {
+    s.error = true;
+    s.status_message = why;
   }
-
-  const Endpoint& server = client ? c.remote : c.local;
-  const Endpoint& peer = client ? c.local : c.remote;
-  s.attributes.reserve(9);
-  s.attributes.push_back({"http.request.method", req.method});
-  s.attributes.push_back({"url.path", req.path.empty() ? std::string("/") : req.path});
-  if (ex.has_response && status > 0) s.attributes.push_back({"http.response.status_code", int64_t{status}});
-  s.attributes.push_back({"server.address", client ? c.remote_ip : c.local_ip});
-  s.attributes.push_back({"server.port", int64_t{server.port}});
-  s.attributes.push_back({"client.address", client ? c.local_ip : c.remote_ip});
-  s.attributes.push_back({"client.port", int64_t{peer.port}});
-  s.attributes.push_back({"network.protocol.name", std::string("http")});
-  if (!req.version.empty()) s.attributes.push_back({"network.protocol.version", req.version});
   return s;
 }
 

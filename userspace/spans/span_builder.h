@@ -1,36 +1,50 @@
-// Turns request/response exchanges of a connection into spans, and tells the correlator when requests
-// start being served, which thread serves them, and when the answer begins.
+// Turns the exchanges of a connection into spans, and tells the correlator when requests start being
+// served, which thread serves them, and when the answer begins.
 //
-// Timing (so a child always lies inside its parent):
-//   client span = [enter of the syscall writing the first request byte, exit of the one reading the last
-//                  response byte]
-//   server span = [exit of the syscall reading the first request byte, enter of the one writing the last
-//                  response byte]
+// Rules:
+//  - The protocol names and describes the span (Exchange::describe). The builder adds what is the same for
+//    every protocol: kind, process and thread, service name, times, and the error of an exchange that did
+//    not end Complete (connection closed or reset, response lost, state evicted).
+//  - Process and thread come from the socket call that carried the message (several processes may use one
+//    socket): a server span is the thread that read the request (its last byte), a client span the thread
+//    that wrote it (its first byte). The service name is the process table's, taken while the process is
+//    known (when the request completes, else when its head was read).
+//  - Timing (SyscallMeta.enter_ns is the return time when the capture does not know the entry):
+//      client span = [entry of the call writing the first request byte, return of the call reading the
+//                     last response byte]
+//      server span = [return of the call reading the first request byte, entry of the call writing the
+//                     last response byte]
+//    With socket-level capture (entry unknown) a client span starts when the send of its first request
+//    byte returned and a server span ends when the send of its last response byte returned; the
+//    correlator clamps the two ends of one connection so that they still nest (correlator.h).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
+#include "common/pipeline_stats.h"
 #include "connections/connection.h"
 #include "correlate/correlator.h"
-#include "pipeline/pipeline.h"
+#include "processes/process_table.h"
 
 namespace cs {
 
 class SpanBuilder : public ConnectionObserver {
  public:
-  SpanBuilder(Correlator& correlator, PipelineStats& stats);
+  SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes);
 
   std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) override;
-  void connected(Connection& conn, uint32_t tid) override;
+  void connected(Connection& conn, const SyscallMeta& at) override;
   void closed(Connection& conn) override;
 
   // Builds the span of one exchange seen on `conn` (exposed for tests).
-  static Span make_span(const Connection& conn, const Exchange& ex);
+  static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
 
  private:
   Correlator& correlator_;
   PipelineStats& stats_;
+  const ProcessTable& processes_;
 };
 
 }  // namespace cs

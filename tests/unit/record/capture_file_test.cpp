@@ -55,7 +55,7 @@ std::vector<Record> sample_records(size_t n) {
   uint64_t ts = 1'000'000;
   for (size_t i = 0; out.size() < n; ++i) {
     const uint64_t sock = 0xffff888000000000ull + i;
-    out.push_back(test::conn_open(client, ts++, 5, CS_ROLE_CLIENT, t, sock));
+    out.push_back(test::conn_open(client, ts++, 5, t, sock));
     const std::string req = "GET /item/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
     out.push_back(test::data(client, ts, ts + 1, 5, CS_ROLE_CLIENT, CS_DIR_EGRESS, t, sock, 1000, req));
     ts += 2;
@@ -64,7 +64,7 @@ std::vector<Record> sample_records(size_t n) {
     ts += 2;
     out.push_back(test::data(server, ts, ts + 1, 7, CS_ROLE_SERVER, CS_DIR_EGRESS, test::reversed(t), sock + 1,
                              9000, std::string(i % 7 == 0 ? 5000 : 40, 'r'), 20000));
-    out.push_back(test::conn_close(client, ts++, 5, t, sock));
+    out.push_back(test::conn_close(client, ts++, t, sock));
     if (i % 10 == 9) out.push_back(test::proc_exit(client, ts++));
   }
   out.resize(n);
@@ -228,7 +228,7 @@ TEST(CaptureFile, WriterRejectsRecordsThatWouldNotReadBack) {
   EXPECT_FALSE(w.append(r.data(), 8)) << "shorter than an event header";
   Record bad = r;
   reinterpret_cast<cs_event_header*>(bad.data())->size += 1;
-  EXPECT_FALSE(w.append(bad.data(), bad.size())) << "header.size disagrees";
+  EXPECT_FALSE(w.append(bad.data(), bad.size())) << "header.size beyond the record";
   EXPECT_TRUE(w.append(r.data(), r.size())) << "a rejected record does not poison the writer";
   EXPECT_EQ(w.rejected(), 2u);
   EXPECT_EQ(w.records(), 1u);
@@ -283,8 +283,26 @@ TEST(CaptureFile, FutureFormatVersion) {
   std::string bytes = write_capture(dir.path("v.cscap"), sample_records(3), true);
   bytes[8] = 3;
   EXPECT_EQ(open_error_for_bytes(bytes),
-            "x.cscap: capture format version 3 is newer than this agent supports (1); replay it with a newer "
-            "callscope");
+            "x.cscap: capture format version 3 is newer than this callscope reads (format version 2); replay it "
+            "with a newer callscope");
+}
+
+// Captures of format 1 (event ABI 1, syscall-level capture) cannot be replayed: the record layouts
+// changed. The error names both versions and says what to do.
+TEST(CaptureFile, OldFormatVersionIsRefusedWithWhatToDo) {
+  TempDir dir;
+  std::string bytes = write_capture(dir.path("v1.cscap"), sample_records(3), true);
+  bytes[8] = 1;
+  bytes[16] = 1;
+  EXPECT_EQ(open_error_for_bytes(bytes),
+            "x.cscap: capture format version 1 is not supported: this callscope reads format version 2 (event "
+            "ABI 2) only; record the capture again with this callscope");
+  // And through a file, as `callscope replay` opens it.
+  write_all(dir.path("v1b.cscap"), bytes);
+  CaptureReader reader;
+  std::string error;
+  EXPECT_FALSE(reader.open(dir.path("v1b.cscap"), error));
+  EXPECT_NE(error.find("format version 1 is not supported"), std::string::npos) << error;
 }
 
 TEST(CaptureFile, AbiMismatch) {
@@ -293,8 +311,72 @@ TEST(CaptureFile, AbiMismatch) {
   bytes[16] = CS_ABI_VERSION + 1;
   EXPECT_EQ(open_error_for_bytes(bytes),
             "x.cscap: capture was recorded with event ABI " + std::to_string(CS_ABI_VERSION + 1) +
-                " but this agent decodes ABI " + std::to_string(CS_ABI_VERSION) +
-                "; replay it with the callscope version that recorded it (callscope 0.1.0-test)");
+                " (agent callscope 0.1.0-test) but this callscope reads event ABI " + std::to_string(CS_ABI_VERSION) +
+                " only; replay it with a newer callscope");
+  bytes[16] = CS_ABI_VERSION - 1;
+  EXPECT_EQ(open_error_for_bytes(bytes),
+            "x.cscap: capture was recorded with event ABI " + std::to_string(CS_ABI_VERSION - 1) +
+                " (agent callscope 0.1.0-test) but this callscope reads event ABI " + std::to_string(CS_ABI_VERSION) +
+                " only; record the capture again with this callscope");
+}
+
+// Ring-buffer slots are fixed-size: a record's hdr.size may cover padding after what it uses. The writer
+// keeps only the used bytes (struct + captured payload) and patches hdr.size, so padding never reaches a
+// file; a record whose sizes do not hold together is rejected.
+TEST(CaptureFile, WriterTrimsSlotPadding) {
+  TempDir dir;
+  test::Proc p;
+  const auto t = test::tuple(test::v4("127.0.0.1", 51000), test::v4("127.0.0.1", 8080));
+  const std::string payload = "GET /padded HTTP/1.1\r\nHost: x\r\n\r\n";
+  const Record exact = test::data(p, 0, 10, 5, CS_ROLE_CLIENT, CS_DIR_EGRESS, t, 9, 1000, payload);
+  const Record padded = test::data(p, 0, 10, 5, CS_ROLE_CLIENT, CS_DIR_EGRESS, t, 9, 1000, payload, 0, CS_SYS_WRITE,
+                                   4096 - sizeof(cs_data_event) - payload.size());
+  ASSERT_EQ(padded.size(), 4096u);
+  Record open_padded = test::conn_open(p, 5, 4, t, 9);
+  open_padded.resize(open_padded.size() + 64, 0xee);
+  reinterpret_cast<cs_event_header*>(open_padded.data())->size = static_cast<uint32_t>(open_padded.size());
+  const std::string path = dir.path("pad.cscap");
+  const std::string bytes = write_capture(path, {open_padded, padded}, true);
+  CaptureReader reader;
+  std::string error;
+  ASSERT_TRUE(reader.open(path, error)) << error;
+  std::vector<Record> got;
+  EXPECT_EQ(read_records(reader, got), "");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], test::conn_open(p, 5, 4, t, 9)) << "trimmed to the struct, hdr.size patched";
+  EXPECT_EQ(got[1], exact) << "trimmed to struct + captured, hdr.size patched";
+  EXPECT_EQ(bytes.find(std::string(16, '\xa5')), std::string::npos) << "no padding byte reached the file";
+
+  CaptureWriter w;
+  ASSERT_EQ(w.open(dir.path("bad.cscap")), "");
+  ASSERT_EQ(w.write_header(sample_header()), "");
+  Record lying = padded;
+  reinterpret_cast<cs_data_event*>(lying.data())->captured = 5000;  // more than the slot holds
+  EXPECT_FALSE(w.append(lying.data(), lying.size()));
+  Record unknown = exact;
+  reinterpret_cast<cs_event_header*>(unknown.data())->type = 99;
+  EXPECT_FALSE(w.append(unknown.data(), unknown.size()));
+  Record oversized = exact;
+  reinterpret_cast<cs_event_header*>(oversized.data())->size = static_cast<uint32_t>(exact.size() + 1);
+  EXPECT_FALSE(w.append(oversized.data(), oversized.size())) << "hdr.size beyond the bytes handed over";
+  EXPECT_EQ(w.rejected(), 3u);
+  EXPECT_EQ(w.finish({}), "");
+}
+
+// The capture holds payload bytes: only its owner may read it, even when it replaces a readable file.
+TEST(CaptureFile, CaptureFileIsPrivateToItsOwner) {
+  TempDir dir;
+  const std::string path = dir.path("private.cscap");
+  write_all(path, "old contents");
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  write_capture(path, sample_records(3), true);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string fresh = dir.path("fresh.cscap");
+  write_capture(fresh, sample_records(3), true);
+  ASSERT_EQ(stat(fresh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(CaptureFile, TruncatedHeader) {

@@ -28,7 +28,7 @@ std::string nginx_chain(const std::string& path, int code) {
 bool on_port(const RawRecord& r, uint16_t port) {
   if (!is_data(r)) return false;
   const auto* e = reinterpret_cast<const cs_data_event*>(r.data());
-  return e->tuple.local.port == port || e->tuple.remote.port == port;
+  return e->sock.tuple.local.port == port || e->sock.tuple.remote.port == port;
 }
 
 std::vector<RawRecord> without(const std::vector<RawRecord>& in, const std::function<bool(const RawRecord&)>& drop,

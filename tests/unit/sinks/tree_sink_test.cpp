@@ -62,6 +62,19 @@ TEST(TreeSink, NestsChildrenUnderParentsWithDurationsAndStatus) {
   EXPECT_FALSE(contains(text, "(parent")) << "every parent is in the batch";
 }
 
+// Any protocol's response status shows (semantic conventions: "<namespace>.response.status_code").
+TEST(TreeSink, StatusOfAnyProtocol) {
+  TreeSink sink(stdout, false);
+  Span db = make_span(1, 0, SpanKind::Client, "INSERT orders", 0, 2'000'000, "python3", 7);
+  db.attributes.push_back({"db.system.name", std::string("postgresql")});
+  db.attributes.push_back({"db.response.status_code", std::string("23505")});
+  db.error = true;
+  db.status_message = "unique_violation";
+  const auto lines = lines_of(sink.render({db}));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(contains(lines[1], "client python3[7] INSERT orders 23505 ERROR: unique_violation")) << lines[1];
+}
+
 TEST(TreeSink, SiblingsSortedByStartTimeWithBranchConnectors) {
   TreeSink sink(stdout, false);
   Span root = make_span(1, 0, SpanKind::Server, "GET /", 100, 10'000'000, "nginx", 1);

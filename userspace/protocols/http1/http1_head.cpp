@@ -57,7 +57,7 @@ StartMatch match_literal(std::string_view s, std::string_view lit, bool space_af
   return n == need ? StartMatch::Yes : StartMatch::Partial;
 }
 
-bool parse_request_line(std::string_view line, Message& m) {
+bool parse_request_line(std::string_view line, Http1Head& m) {
   const size_t sp1 = line.find(' ');
   const size_t sp2 = line.rfind(' ');
   if (sp1 == std::string_view::npos || sp1 == 0 || sp2 == sp1) return false;
@@ -84,7 +84,7 @@ bool parse_request_line(std::string_view line, Message& m) {
   return true;
 }
 
-bool parse_status_line(std::string_view line, Message& m) {
+bool parse_status_line(std::string_view line, Http1Head& m) {
   std::string_view version;
   if (line.size() < 12 || !parse_version(line.substr(0, 8), version) || line[8] != ' ') return false;
   if (!is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11])) return false;
@@ -168,7 +168,7 @@ size_t find_head_end(std::string_view s, size_t from) {
   return std::string_view::npos;
 }
 
-bool parse_head(std::string_view head, bool request, Message& m, HeadFraming& f, size_t* head_end) {
+bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFraming& f, size_t* head_end) {
   size_t nl = head.find('\n');
   std::string_view line = head.substr(0, nl);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);

@@ -459,7 +459,7 @@ void Http1Parser::on_uncaptured(uint64_t at, uint64_t n) {
   }
 }
 
-Http1Parser::CloseResult Http1Parser::close(Message& out) {
+Http1Parser::CloseResult Http1Parser::close(Http1Message& out) {
   CloseResult r = CloseResult::Nothing;
   switch (state_) {
     case State::UntilClose:

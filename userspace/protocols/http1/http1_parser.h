@@ -22,9 +22,9 @@ class Http1Parser {
    public:
     // A head parsed. For a response, returns the method of the request it answers ("" if unknown), which
     // decides whether a body follows (HEAD, CONNECT).
-    virtual std::string_view on_head(bool request, const Message& msg) = 0;
+    virtual std::string_view on_head(bool request, const Http1Message& msg) = 0;
     // A message ended (complete, or cut short with truncated=true). Always preceded by on_head.
-    virtual void on_message(bool request, Message&& msg) = 0;
+    virtual void on_message(bool request, Http1Message&& msg) = 0;
 
    protected:
     ~Events() = default;
@@ -39,7 +39,7 @@ class Http1Parser {
   // The connection ended. A read-until-close body is Completed; a message whose head was parsed but whose
   // body was not finished is Cut (truncated=true). Either way it is moved to `out` (not reported via
   // on_message). A partial head is dropped. The parser is reset.
-  CloseResult close(Message& out);
+  CloseResult close(Http1Message& out);
   // The connection stopped speaking HTTP (101 Switching Protocols, CONNECT tunnel): ignore all bytes.
   void enter_tunnel() { state_ = State::Tunnel; }
 
@@ -108,7 +108,7 @@ class Http1Parser {
   uint32_t line_len_ = 0;        // chunk-size line / trailer line length so far
   uint32_t trailer_bytes_ = 0;
 
-  Message msg_;
+  Http1Message msg_;
   HeadFraming framing_;
   std::string head_;             // head bytes when a head spans segments
 };

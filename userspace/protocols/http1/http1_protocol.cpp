@@ -7,8 +7,8 @@ namespace cs::http1 {
 
 Detect Http1Protocol::detect(std::string_view first_bytes) const {
   // Only a whole method token + space, or a whole "HTTP/1.", is sure enough.
-  if (starts_with_common_method(first_bytes)) return Detect::Request;
-  if (match_message_start(first_bytes, false) == StartMatch::Yes) return Detect::Response;
+  if (starts_with_common_method(first_bytes)) return Detect::SentByClient;
+  if (match_message_start(first_bytes, false) == StartMatch::Yes) return Detect::SentByServer;
   return Detect::No;
 }
 

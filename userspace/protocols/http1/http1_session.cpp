@@ -3,7 +3,7 @@
 namespace cs::http1 {
 namespace {
 
-bool is_interim(const Message& response) { return response.status < 200 && response.status != 101; }
+bool is_interim(const Http1Head& response) { return response.status < 200 && response.status != 101; }
 
 }  // namespace
 
@@ -27,7 +27,7 @@ void Http1Session::on_segment(Dir dir, const Segment& seg) {
 // response began, was answered in the lost bytes: its exchange ends as Lost (its end time is unknown:
 // the span ends with its request). A next request sent before the last seen response began is
 // pipelining: then the agent cannot tell which response was lost and keeps the order.
-void Http1Session::skip_lost_responses(const Message& head) {
+void Http1Session::skip_lost_responses(const Http1Message& head) {
   response_gap_ = false;
   while (pending_.size() - head_ >= 2) {
     Pending& f = front();
@@ -35,16 +35,16 @@ void Http1Session::skip_lost_responses(const Message& head) {
     if (!f.request_done || f.response_started || !next.request_done) return;
     if (next.request.last.exit_ns >= head.first.exit_ns) return;
     if (next.request.first.enter_ns <= last_response_start_ns_) return;
-    Exchange ex;
-    ex.request = std::move(f.request);
+    Http1Exchange ex;
+    ex.set_request(std::move(f.request));
     ex.end = Exchange::End::Lost;
     ex.end_ns = ex.request.last.exit_ns;
     pop_front();
-    sink_.exchange_complete(std::move(ex), request_dir_);
+    sink_.exchange_complete(ex, request_dir_);
   }
 }
 
-std::string_view Http1Session::on_head(bool request, const Message& msg) {
+std::string_view Http1Session::on_head(bool request, const Http1Message& msg) {
   if (request) {
     push_back().method = msg.method;
     sink_.request_head(msg, request_dir_);
@@ -68,7 +68,7 @@ std::string_view Http1Session::on_head(bool request, const Message& msg) {
   return f.method;
 }
 
-void Http1Session::on_message(bool request, Message&& msg) {
+void Http1Session::on_message(bool request, Http1Message&& msg) {
   if (request) {
     if (empty()) return;  // not reachable: on_head always precedes
     Pending& p = pending_.back();
@@ -101,22 +101,21 @@ void Http1Session::flush_front() {
       f.started_reported = true;
     }
     if (!f.response_done) return;
-    Exchange ex;
-    ex.request = std::move(f.request);
-    ex.has_response = true;
-    ex.response = std::move(f.response);
+    Http1Exchange ex;
+    ex.set_request(std::move(f.request));
+    ex.set_response(std::move(f.response));
     pop_front();
-    sink_.exchange_complete(std::move(ex), request_dir_);
+    sink_.exchange_complete(ex, request_dir_);
   }
 }
 
 void Http1Session::on_close(uint64_t ts_ns, bool reset) {
   const Exchange::End end = reset ? Exchange::End::ConnectionReset : Exchange::End::ConnectionClosed;
-  Message m;
+  Http1Message m;
   // A request cut short is still reported (truncated), so that its exchange can end.
   if (requests_.close(m) == Http1Parser::CloseResult::Cut) on_message(true, std::move(m));
 
-  m = Message{};
+  m = Http1Message{};
   const Http1Parser::CloseResult r = responses_.close(m);
   if (r == Http1Parser::CloseResult::Completed && !reset) {
     on_message(false, std::move(m));  // read-until-close body ended normally
@@ -128,14 +127,13 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
       f.response = std::move(m);
       f.response.truncated = true;
       if (f.request_done) {
-        Exchange ex;
-        ex.request = std::move(f.request);
-        ex.has_response = true;
-        ex.response = std::move(f.response);
+        Http1Exchange ex;
+        ex.set_request(std::move(f.request));
+        ex.set_response(std::move(f.response));
         ex.end = end;
         ex.end_ns = ts_ns;
         pop_front();
-        sink_.exchange_complete(std::move(ex), request_dir_);
+        sink_.exchange_complete(ex, request_dir_);
       }
     }
   }
@@ -144,11 +142,11 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
   for (size_t i = head_; i < pending_.size(); ++i) {
     Pending& p = pending_[i];
     if (!p.request_done) continue;  // only its head was seen and it was dropped with the connection
-    Exchange ex;
-    ex.request = std::move(p.request);
+    Http1Exchange ex;
+    ex.set_request(std::move(p.request));
     ex.end = end;
     ex.end_ns = ts_ns;
-    sink_.exchange_complete(std::move(ex), request_dir_);
+    sink_.exchange_complete(ex, request_dir_);
   }
   pending_.clear();
   head_ = 0;
@@ -163,12 +161,12 @@ Http1Session::Pending& Http1Session::push_back() {
     Pending& f = front();
     if (f.response_started && !f.response_done) response_unmatched_ = true;
     if (f.request_done) {
-      Exchange ex;
-      ex.request = std::move(f.request);
+      Http1Exchange ex;
+      ex.set_request(std::move(f.request));
       ex.end = Exchange::End::Evicted;
       ex.end_ns = pending_.back().request.last.exit_ns;
       pop_front();
-      sink_.exchange_complete(std::move(ex), request_dir_);
+      sink_.exchange_complete(ex, request_dir_);
     } else {
       pop_front();
     }

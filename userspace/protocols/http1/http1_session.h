@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/http1/http1_exchange.h"
 #include "protocols/http1/http1_parser.h"
 #include "protocols/protocol.h"
 
@@ -26,8 +27,8 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   // A request seen (head at least) whose exchange is not reported yet.
   struct Pending {
     std::string method;            // known from the head, before the request is complete
-    Message request;
-    Message response;
+    Http1Message request;
+    Http1Message response;
     SyscallMeta response_at;       // syscall that carried the response's first byte
     bool request_done = false;
     bool response_started = false;
@@ -35,8 +36,8 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
     bool response_done = false;
   };
 
-  std::string_view on_head(bool request, const Message& msg) override;
-  void on_message(bool request, Message&& msg) override;
+  std::string_view on_head(bool request, const Http1Message& msg) override;
+  void on_message(bool request, Http1Message&& msg) override;
   // Reports what the oldest pending exchange is ready for, in order: request_complete has been called by
   // the caller; then response_started, then exchange_complete.
   void flush_front();
@@ -61,7 +62,7 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   uint64_t last_response_start_ns_ = 0;  // exit time of the syscall carrying the last paired response's start
   bool response_pos_known_ = false;
   uint64_t next_response_pos_ = 0;
-  void skip_lost_responses(const Message& response_head);  // the response being parsed answers no known request
+  void skip_lost_responses(const Http1Message& response_head);  // the response being parsed answers no known request
 };
 
 }  // namespace cs::http1

@@ -9,13 +9,13 @@ TEST(Http1Detect, RequestsByMethodToken) {
   const Protocol& p = http1_protocol();
   for (const char* s : {"GET / HTTP/1.1\r\n", "POST /x HTTP/1.1", "PUT ", "DELETE /a", "HEAD /", "OPTIONS *",
                         "PATCH /p", "CONNECT host:443 HTTP/1.1", "TRACE /"})
-    EXPECT_EQ(p.detect(s), Detect::Request) << s;
+    EXPECT_EQ(p.detect(s), Detect::SentByClient) << s;
 }
 
 TEST(Http1Detect, Responses) {
-  EXPECT_EQ(http1_protocol().detect("HTTP/1.1 200 OK\r\n"), Detect::Response);
-  EXPECT_EQ(http1_protocol().detect("HTTP/1.0 404 Not Found"), Detect::Response);
-  EXPECT_EQ(http1_protocol().detect("HTTP/1."), Detect::Response);
+  EXPECT_EQ(http1_protocol().detect("HTTP/1.1 200 OK\r\n"), Detect::SentByServer);
+  EXPECT_EQ(http1_protocol().detect("HTTP/1.0 404 Not Found"), Detect::SentByServer);
+  EXPECT_EQ(http1_protocol().detect("HTTP/1."), Detect::SentByServer);
 }
 
 TEST(Http1Detect, NotSureIsNo) {

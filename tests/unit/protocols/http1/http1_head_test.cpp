@@ -9,8 +9,8 @@ namespace {
 
 using namespace test;
 
-Message parse_ok(std::string_view head, bool request, HeadFraming* framing_out = nullptr) {
-  Message m;
+Http1Message parse_ok(std::string_view head, bool request, HeadFraming* framing_out = nullptr) {
+  Http1Message m;
   HeadFraming f;
   EXPECT_TRUE(parse_head(head, request, m, f)) << head;
   if (framing_out) *framing_out = f;
@@ -18,13 +18,13 @@ Message parse_ok(std::string_view head, bool request, HeadFraming* framing_out =
 }
 
 bool parses(std::string_view head, bool request) {
-  Message m;
+  Http1Message m;
   HeadFraming f;
   return parse_head(head, request, m, f);
 }
 
 TEST(Http1Head, RequestLineFields) {
-  const Message m = parse_ok("GET /users/7?expand=1#frag HTTP/1.1\r\nHost: api.local:8080\r\n\r\n", true);
+  const Http1Message m = parse_ok("GET /users/7?expand=1#frag HTTP/1.1\r\nHost: api.local:8080\r\n\r\n", true);
   EXPECT_EQ(m.method, "GET");
   EXPECT_EQ(m.target, "/users/7?expand=1#frag");
   EXPECT_EQ(m.path, "/users/7");
@@ -34,7 +34,7 @@ TEST(Http1Head, RequestLineFields) {
 }
 
 TEST(Http1Head, AbsoluteFormTarget) {
-  Message m = parse_ok("GET http://proxy.example:3128/a/b?q=1 HTTP/1.1\r\n\r\n", true);
+  Http1Message m = parse_ok("GET http://proxy.example:3128/a/b?q=1 HTTP/1.1\r\n\r\n", true);
   EXPECT_EQ(m.path, "/a/b");
   EXPECT_EQ(m.host, "proxy.example:3128");
   m = parse_ok("GET https://h.example HTTP/1.1\r\nHost: other\r\n\r\n", true);
@@ -43,7 +43,7 @@ TEST(Http1Head, AbsoluteFormTarget) {
 }
 
 TEST(Http1Head, StatusLine) {
-  Message m = parse_ok("HTTP/1.0 404 Not Found\r\n\r\n", false);
+  Http1Message m = parse_ok("HTTP/1.0 404 Not Found\r\n\r\n", false);
   EXPECT_EQ(m.status, 404);
   EXPECT_EQ(m.version, "1.0");
   EXPECT_FALSE(m.keep_alive);
@@ -63,7 +63,7 @@ TEST(Http1Head, BadRequestLines) {
 
 TEST(Http1Head, HeaderNamesAnyCase) {
   HeadFraming f;
-  const Message m = parse_ok(
+  const Http1Message m = parse_ok(
       "POST /x HTTP/1.1\r\nhOST: h1\r\nCONTENT-length: 12\r\ncOnNeCtIoN: Close\r\n"
       "TRACEPARENT: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n",
       true, &f);
@@ -77,7 +77,7 @@ TEST(Http1Head, HeaderNamesAnyCase) {
 
 TEST(Http1Head, WhitespaceAndObsFold) {
   HeadFraming f;
-  const Message m = parse_ok(
+  const Http1Message m = parse_ok(
       "GET / HTTP/1.1\r\nHost: \t example.com \t\r\nX-Long: part one\r\n  part two\r\n"
       "Traceparent:00-aa-bb\r\n  -01\r\nConnection: upgrade,\r\n keep-alive\r\n\r\n",
       true, &f);
@@ -88,7 +88,7 @@ TEST(Http1Head, WhitespaceAndObsFold) {
 
 TEST(Http1Head, BareLineFeeds) {
   HeadFraming f;
-  const Message m = parse_ok("GET /lf HTTP/1.1\nHost: lf\nContent-Length: 3\n\n", true, &f);
+  const Http1Message m = parse_ok("GET /lf HTTP/1.1\nHost: lf\nContent-Length: 3\n\n", true, &f);
   EXPECT_EQ(m.host, "lf");
   EXPECT_EQ(f.content_length, 3u);
 }

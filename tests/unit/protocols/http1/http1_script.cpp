@@ -29,18 +29,22 @@ std::string dir_name(Dir d) { return d == Dir::Ingress ? "in" : "out"; }
 class RecordingSink final : public ExchangeSink {
  public:
   explicit RecordingSink(Result& r) : r_(r) {}
-  void request_complete(const Message& request, Dir dir) override {
-    r_.log.push_back("request " + dir_name(dir) + " " + describe(request));
+  // The HTTP/1 session reports its own message type through the protocol-neutral interface.
+  void request_complete(const Message& message, Dir dir) override {
+    const auto& request = static_cast<const Http1Message&>(message);
+    r_.log.push_back("request " + dir_name(dir) + " " + describe(request, request));
     r_.requests.push_back(request);
   }
-  void response_started(const Message& request, Dir dir, const SyscallMeta& at) override {
+  void response_started(const Message& message, Dir dir, const SyscallMeta& at) override {
+    const auto& request = static_cast<const Http1Message&>(message);
     r_.log.push_back("started " + dir_name(dir) + " " + request.method + " " + request.target + " " +
                      std::to_string(request.start_pos) + " at " + describe_meta(at));
     r_.started_at.push_back(at);
   }
-  void exchange_complete(Exchange&& exchange, Dir request_dir) override {
-    r_.log.push_back("exchange " + dir_name(request_dir) + " " + describe(exchange));
-    r_.exchanges.push_back(std::move(exchange));
+  void exchange_complete(const Exchange& exchange, Dir request_dir) override {
+    const auto& e = dynamic_cast<const Http1Exchange&>(exchange);
+    r_.log.push_back("exchange " + dir_name(request_dir) + " " + describe(e));
+    r_.exchanges.push_back(e);
   }
 
  private:
@@ -68,22 +72,22 @@ std::string compare(const Result& base, const Result& other, const std::string& 
 
 }  // namespace
 
-std::string describe(const Message& m) {
+std::string describe(const Message& m, const Http1Head& h) {
   std::ostringstream o;
   if (m.is_request) {
-    o << m.method << " target=" << m.target << " path=" << m.path << " host=" << m.host;
+    o << h.method << " target=" << h.target << " path=" << h.path << " host=" << h.host;
   } else {
-    o << "status=" << m.status;
+    o << "status=" << h.status;
   }
-  o << " v=" << m.version << " tp=" << m.traceparent << " ka=" << m.keep_alive << " [" << m.start_pos << ","
+  o << " v=" << h.version << " tp=" << m.traceparent << " ka=" << h.keep_alive << " [" << m.start_pos << ","
     << m.end_pos << ") first=" << describe_meta(m.first) << " last=" << describe_meta(m.last)
     << " unc=" << m.uncaptured_bytes << " trunc=" << m.truncated;
   return o.str();
 }
 
-std::string describe(const Exchange& e) {
-  std::string s = "{" + describe(e.request) + "}";
-  if (e.has_response) s += " -> {" + describe(e.response) + "}";
+std::string describe(const Http1Exchange& e) {
+  std::string s = "{" + describe(e.request, e.request_http) + "}";
+  if (e.has_response) s += " -> {" + describe(e.response, e.response_http) + "}";
   else s += " -> none";
   s += " end=" + end_name(e.end) + " end_ns=" + std::to_string(e.end_ns);
   return s;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/http1/http1_exchange.h"
 #include "protocols/protocol.h"
 
 namespace cs::http1::test {
@@ -38,14 +39,14 @@ inline SyscallMeta meta_of_step(size_t i) {
 }
 inline uint64_t close_ts(size_t i) { return 900000 + i; }
 
-std::string describe(const Message& m);
-std::string describe(const Exchange& e);
+std::string describe(const Message& m, const Http1Head& head);
+std::string describe(const Http1Exchange& e);
 
 struct Result {
-  std::vector<std::string> log;        // every sink call, in order
-  std::vector<Message> requests;       // request_complete
-  std::vector<SyscallMeta> started_at; // response_started
-  std::vector<Exchange> exchanges;     // exchange_complete
+  std::vector<std::string> log;          // every sink call, in order
+  std::vector<Http1Message> requests;    // request_complete
+  std::vector<SyscallMeta> started_at;   // response_started
+  std::vector<Http1Exchange> exchanges;  // exchange_complete
   ProtocolStats stats;
 };
 

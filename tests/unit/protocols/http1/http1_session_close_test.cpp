@@ -17,15 +17,15 @@ TEST(Http1Close, Http10BodyUntilClose) {
                                    resp("part two", 500), close_conn()};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 1u);
-  const Exchange& e = r.exchanges[0];
+  const Http1Exchange& e = r.exchanges[0];
   EXPECT_TRUE(e.has_response);
   EXPECT_EQ(e.end, Exchange::End::Complete);
   EXPECT_EQ(e.response.end_pos, kResponseBase + head.size() + 9 + 8 + 500);
   EXPECT_EQ(e.response.uncaptured_bytes, 500u);
   EXPECT_EQ(e.response.last.tid, 3u);
-  EXPECT_FALSE(e.response.keep_alive);
+  EXPECT_FALSE(e.response_http.keep_alive);
   EXPECT_FALSE(e.response.truncated);
-  EXPECT_FALSE(e.request.keep_alive);
+  EXPECT_FALSE(e.request_http.keep_alive);
   EXPECT_EQ(check_split_invariance(steps), "");
 }
 
@@ -43,7 +43,7 @@ TEST(Http1Close, ResetMidResponse) {
   const std::vector<Step> steps = {req(kGet), resp(head + std::string(50, 'x')), close_conn(true)};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 1u);
-  const Exchange& e = r.exchanges[0];
+  const Http1Exchange& e = r.exchanges[0];
   EXPECT_TRUE(e.has_response);
   EXPECT_EQ(e.end, Exchange::End::ConnectionReset);
   EXPECT_EQ(e.end_ns, close_ts(2));
@@ -66,8 +66,8 @@ TEST(Http1Close, CloseWithUnansweredRequests) {
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 2u);
   EXPECT_EQ(r.exchanges[0].end, Exchange::End::Complete);
-  const Exchange& e = r.exchanges[1];
-  EXPECT_EQ(e.request.target, "/second");
+  const Http1Exchange& e = r.exchanges[1];
+  EXPECT_EQ(e.request_http.target, "/second");
   EXPECT_FALSE(e.has_response);
   EXPECT_EQ(e.end, Exchange::End::ConnectionClosed);
   EXPECT_EQ(e.end_ns, close_ts(2));

@@ -26,7 +26,7 @@ TEST(Http1Loss, BodyLargerThanCaptured) {
   EXPECT_FALSE(big.truncated);
   EXPECT_EQ(big.last.tid, 2u);
   EXPECT_EQ(r.exchanges[1].response.start_pos, kResponseBase + head.size() + 10000);
-  EXPECT_EQ(r.exchanges[1].response.status, 200);
+  EXPECT_EQ(r.exchanges[1].response_http.status, 200);
   EXPECT_EQ(r.stats.parse_errors, 0u);
   EXPECT_EQ(check_split_invariance(steps), "");
 }
@@ -98,7 +98,7 @@ TEST(Http1Loss, GapInsideHeadDropsMessage) {
   EXPECT_EQ(r.requests[0].target, "/next");
   EXPECT_EQ(r.requests[0].start_pos, kRequestBase + lost_head.size() + 40);
   ASSERT_EQ(r.exchanges.size(), 1u);
-  EXPECT_EQ(r.exchanges[0].request.target, "/next");
+  EXPECT_EQ(r.exchanges[0].request_http.target, "/next");
   EXPECT_EQ(r.stats.gaps, 1u);
   EXPECT_EQ(r.stats.resyncs, 1u);
   EXPECT_EQ(check_split_invariance(steps), "");
@@ -130,7 +130,7 @@ TEST(Http1Loss, GarbageResponseThenValid) {
   const std::vector<Step> steps = {req(kGet), resp("HTTP/1.1 OK\r\nbroken\r\n\r\n"), resp(kOk5)};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 1u);
-  EXPECT_EQ(r.exchanges[0].response.status, 200);
+  EXPECT_EQ(r.exchanges[0].response_http.status, 200);
   EXPECT_EQ(r.stats.parse_errors, 1u);
   EXPECT_EQ(check_split_invariance(steps), "");
 }
@@ -178,8 +178,8 @@ TEST(Http1Loss, HeadCutByCaptureLimitKeepsStartLine) {
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 2u);
   const Message& q = r.exchanges[0].request;
-  EXPECT_EQ(q.path, "/deep/path");
-  EXPECT_EQ(q.host, "cut");
+  EXPECT_EQ(r.exchanges[0].request_http.path, "/deep/path");
+  EXPECT_EQ(r.exchanges[0].request_http.host, "cut");
   EXPECT_TRUE(q.truncated);
   EXPECT_EQ(q.end_pos, kRequestBase + partial.size() + 2000);
   EXPECT_EQ(q.uncaptured_bytes, 2000u);
@@ -197,7 +197,7 @@ TEST(Http1Loss, ChunkDataUncapturedKeepsFraming) {
   ASSERT_EQ(r.exchanges.size(), 2u);
   EXPECT_FALSE(r.exchanges[0].response.truncated);
   EXPECT_EQ(r.exchanges[0].response.uncaptured_bytes, 1000u);
-  EXPECT_EQ(r.exchanges[1].response.status, 200);
+  EXPECT_EQ(r.exchanges[1].response_http.status, 200);
   EXPECT_EQ(check_split_invariance(steps), "");
 }
 
@@ -237,7 +237,7 @@ TEST(Http1Loss, BadChunkSizeIsParseError) {
   ASSERT_EQ(r.exchanges.size(), 2u);
   EXPECT_TRUE(r.exchanges[0].response.truncated);
   EXPECT_EQ(r.stats.parse_errors, 1u);
-  EXPECT_EQ(r.exchanges[1].response.status, 200);
+  EXPECT_EQ(r.exchanges[1].response_http.status, 200);
   EXPECT_EQ(check_split_invariance(steps), "");
 }
 

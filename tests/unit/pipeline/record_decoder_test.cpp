@@ -1,0 +1,84 @@
+// The size and field rules a raw record must pass before any stage reads it (ABI 2: hdr.size may exceed
+// what the record uses, never what was handed over).
+#include "pipeline/record_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include "common/record_layout.h"
+#include "support/event_builder.h"
+
+namespace cs {
+namespace {
+
+using test::Record;
+
+const cs_tuple kTuple = test::tuple(test::v4("127.0.0.1", 40000), test::v4("127.0.0.1", 80));
+const test::Proc kProc{1, 1, "p"};
+
+Record data_record(size_t padding = 0) {
+  return test::data(kProc, 0, 10, 3, CS_ROLE_CLIENT, CS_DIR_EGRESS, kTuple, 7, 1, "GET / HTTP/1.1\r\n\r\n", 0,
+                    CS_SYS_WRITE, padding);
+}
+
+uint32_t type_of(const Record& r) { return decode_record_type(r.data(), r.size()); }
+
+TEST(RecordDecoder, WellFormedRecordsOfEveryType) {
+  EXPECT_EQ(type_of(data_record()), uint32_t{CS_EV_DATA});
+  EXPECT_EQ(type_of(test::conn_open(kProc, 1, 3, kTuple, 7)), uint32_t{CS_EV_CONN_OPEN});
+  EXPECT_EQ(type_of(test::conn_close(kProc, 1, kTuple, 7)), uint32_t{CS_EV_CONN_CLOSE});
+  EXPECT_EQ(type_of(test::proc_exit(kProc, 1)), uint32_t{CS_EV_PROC_EXIT});
+  EXPECT_EQ(record_used_bytes(data_record().data(), data_record().size()), data_record().size());
+}
+
+TEST(RecordDecoder, SlotPaddingIsAllowed) {
+  const Record padded = data_record(1000);
+  EXPECT_EQ(type_of(padded), uint32_t{CS_EV_DATA});
+  EXPECT_EQ(record_used_bytes(padded.data(), padded.size()), data_record().size());
+  Record open = test::conn_open(kProc, 1, 3, kTuple, 7);
+  open.resize(256, 0);
+  reinterpret_cast<cs_event_header*>(open.data())->size = 256;
+  EXPECT_EQ(type_of(open), uint32_t{CS_EV_CONN_OPEN});
+  EXPECT_EQ(record_used_bytes(open.data(), open.size()), sizeof(cs_conn_event));
+  // The slot handed over may also be larger than hdr.size.
+  Record longer = data_record();
+  longer.resize(longer.size() + 64, 0);
+  EXPECT_EQ(type_of(longer), uint32_t{CS_EV_DATA});
+}
+
+TEST(RecordDecoder, MalformedSizesAreRejected) {
+  const Record good = data_record(16);
+  EXPECT_EQ(decode_record_type(good.data(), sizeof(cs_event_header) - 1), 0u) << "shorter than a header";
+  EXPECT_EQ(decode_record_type(good.data(), good.size() - 1), 0u) << "hdr.size beyond the bytes handed over";
+  Record r = good;
+  reinterpret_cast<cs_event_header*>(r.data())->size = sizeof(cs_data_event) - 1;
+  EXPECT_EQ(type_of(r), 0u) << "hdr.size smaller than the struct";
+  r = good;
+  reinterpret_cast<cs_data_event*>(r.data())->captured += 17;  // past hdr.size (16 bytes of padding)
+  EXPECT_EQ(type_of(r), 0u) << "captured bytes past hdr.size";
+  Record open = test::conn_open(kProc, 1, 3, kTuple, 7);
+  reinterpret_cast<cs_event_header*>(open.data())->size = sizeof(cs_conn_event) - 8;
+  EXPECT_EQ(type_of(open), 0u);
+  r = good;
+  reinterpret_cast<cs_event_header*>(r.data())->type = 42;
+  EXPECT_EQ(type_of(r), 0u) << "unknown type";
+}
+
+TEST(RecordDecoder, FieldsTheStagesRelyOn) {
+  Record r = data_record();
+  reinterpret_cast<cs_data_event*>(r.data())->sock.sock_id = 0;
+  EXPECT_EQ(type_of(r), 0u) << "no socket";
+  r = data_record();
+  reinterpret_cast<cs_data_event*>(r.data())->len = 0;
+  EXPECT_EQ(type_of(r), 0u) << "moved nothing";
+  r = data_record();
+  reinterpret_cast<cs_data_event*>(r.data())->len = 3;
+  EXPECT_EQ(type_of(r), 0u) << "captured more than it moved";
+  r = data_record();
+  reinterpret_cast<cs_data_event*>(r.data())->direction = 3;
+  EXPECT_EQ(type_of(r), 0u) << "no such direction";
+  Record close = test::conn_close(kProc, 1, kTuple, 0);
+  EXPECT_EQ(type_of(close), 0u) << "a close names its socket";
+}
+
+}  // namespace
+}  // namespace cs

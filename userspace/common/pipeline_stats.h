@@ -1,0 +1,40 @@
+// Counters the pipeline stages share: what was seen, linked, dropped and lost. Owned by the Pipeline; every
+// stage adds to its own fields, nothing reads them on the hot path. Header-only, no dependencies.
+#pragma once
+
+#include <cstdint>
+
+namespace cs {
+
+struct PipelineStats {
+  uint64_t records = 0;
+  uint64_t bad_records = 0;             // malformed records (size/type/fields), skipped
+  uint64_t data_events = 0;
+  uint64_t conn_opens = 0;
+  uint64_t conn_closes = 0;
+  uint64_t proc_exits = 0;
+  uint64_t late_events = 0;             // data events of a socket whose close was already seen, dropped
+  uint64_t connections_live = 0;        // tracked now (filled in by Pipeline::stats())
+  uint64_t connections_evicted = 0;     // dropped at max_connections (oldest idle first)
+  uint64_t connections_unknown_protocol = 0;
+  uint64_t stream_gaps = 0;             // holes in a byte stream (lost events)
+  uint64_t stream_gap_bytes = 0;
+  uint64_t out_of_order = 0;            // segments behind the stream head, ignored
+  uint64_t parse_errors = 0;
+  uint64_t resyncs = 0;
+  uint64_t unmatched_responses = 0;
+  uint64_t processes_live = 0;          // processes in the process table (filled in by Pipeline::stats())
+  uint64_t processes_evicted = 0;       // forgotten at the process table's bound (their exit was not seen)
+  uint64_t spans = 0;                   // spans emitted
+  uint64_t spans_server = 0;
+  uint64_t spans_client = 0;
+  uint64_t linked_cross_process = 0;    // server spans whose parent is a traced client span on this node
+  uint64_t linked_in_process = 0;       // client spans whose parent is a server span of the same thread
+  uint64_t linked_traceparent = 0;      // spans whose parent came from a traceparent header
+  uint64_t unlinked_server = 0;         // server spans left roots: no traced client found
+  uint64_t unlinked_client = 0;         // client spans left roots: thread was serving nothing
+  uint64_t ambiguous_client = 0;        // client spans left roots: could not tell which request they serve
+  uint64_t spans_dropped = 0;           // dropped at max_pending_spans
+};
+
+}  // namespace cs
