@@ -12,6 +12,7 @@
 #include "capture/bpf_capture.h"
 #include "cli/span_output.h"
 #include "cli/stats_report.h"
+#include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
 #include "record/capture_file.h"
 
@@ -20,6 +21,39 @@ namespace cs {
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// Tells the kernel side how the pipeline classified a socket (connections/socket_verdicts.h).
+class BpfSocketVerdicts final : public SocketVerdicts {
+ public:
+  explicit BpfSocketVerdicts(BpfCapture& cap) : cap_(cap) {}
+  void verdict(uint64_t sock_id, uint8_t v) override { cap_.set_verdict(sock_id, v); }
+
+ private:
+  BpfCapture& cap_;
+};
+
+// Kernel counters <-> capture trailer counters (enum cs_stat order).
+void put_counters(const KernelStats& k, uint64_t (&c)[CS_STAT_MAX]) {
+  c[CS_STAT_EVENTS] = k.events;
+  c[CS_STAT_RINGBUF_DROPS] = k.ringbuf_drops;
+  c[CS_STAT_TRUNCATED] = k.truncated;
+  c[CS_STAT_TRUNCATED_BYTES] = k.truncated_bytes;
+  c[CS_STAT_READ_ERRORS] = k.read_errors;
+  c[CS_STAT_NO_PAYLOAD] = k.no_payload;
+  c[CS_STAT_IGNORED_CALLS] = k.ignored_calls;
+}
+
+KernelStats get_counters(const uint64_t (&c)[CS_STAT_MAX]) {
+  KernelStats k;
+  k.events = c[CS_STAT_EVENTS];
+  k.ringbuf_drops = c[CS_STAT_RINGBUF_DROPS];
+  k.truncated = c[CS_STAT_TRUNCATED];
+  k.truncated_bytes = c[CS_STAT_TRUNCATED_BYTES];
+  k.read_errors = c[CS_STAT_READ_ERRORS];
+  k.no_payload = c[CS_STAT_NO_PAYLOAD];
+  k.ignored_calls = c[CS_STAT_IGNORED_CALLS];
+  return k;
+}
 
 void on_signal(int) { g_stop.store(true); }
 
@@ -119,7 +153,8 @@ int run_live(const Options& o) {
   auto cap = open_capture(o);
   if (!cap) return 1;
   install_signal_handlers();
-  Pipeline pipeline(pipeline_config(o, mono_to_unix_offset_ns()), *out->sink);
+  BpfSocketVerdicts verdicts(*cap);
+  Pipeline pipeline(pipeline_config(o, mono_to_unix_offset_ns()), *out->sink, &verdicts);
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
       o, *cap, [&](const void* d, size_t s) { pipeline.on_record(d, s); },
@@ -185,11 +220,7 @@ int run_record(const Options& o) {
   KernelStats k = cap->stats();
   cap.reset();
   CaptureTrailer trailer;
-  trailer.counters[CS_STAT_EVENTS] = k.events;
-  trailer.counters[CS_STAT_RINGBUF_DROPS] = k.ringbuf_drops;
-  trailer.counters[CS_STAT_TRUNCATED] = k.truncated;
-  trailer.counters[CS_STAT_TRUNCATED_BYTES] = k.truncated_bytes;
-  trailer.counters[CS_STAT_READ_ERRORS] = k.read_errors;
+  put_counters(k, trailer.counters);
   error = writer.finish(trailer);
   if (!error.empty()) {
     spdlog::error("{}", error);
@@ -226,13 +257,7 @@ int run_replay(const Options& o) {
     rc = 1;
   }
   if (reader.has_trailer()) {
-    const CaptureTrailer& t = reader.trailer();
-    KernelStats k;
-    k.events = t.counters[CS_STAT_EVENTS];
-    k.ringbuf_drops = t.counters[CS_STAT_RINGBUF_DROPS];
-    k.truncated = t.counters[CS_STAT_TRUNCATED];
-    k.truncated_bytes = t.counters[CS_STAT_TRUNCATED_BYTES];
-    k.read_errors = t.counters[CS_STAT_READ_ERRORS];
+    KernelStats k = get_counters(reader.trailer().counters);
     spdlog::info("at record time, {}", format_kernel_stats(k));
     if (k.ringbuf_drops > 0) spdlog::warn("{} events were lost while recording", k.ringbuf_drops);
   } else if (reader.error().empty()) {

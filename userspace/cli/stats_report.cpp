@@ -19,8 +19,10 @@ std::string format_pipeline_stats(const PipelineStats& s) {
 }
 
 std::string format_kernel_stats(const KernelStats& k) {
-  return fmt::format("kernel: events={} ringbuf_drops={} truncated_payloads={} truncated_bytes={} read_errors={}",
-                     k.events, k.ringbuf_drops, k.truncated, k.truncated_bytes, k.read_errors);
+  return fmt::format(
+      "kernel: events={} ringbuf_drops={} truncated_payloads={} truncated_bytes={} read_errors={} no_payload={} "
+      "ignored_calls={}",
+      k.events, k.ringbuf_drops, k.truncated, k.truncated_bytes, k.read_errors, k.no_payload, k.ignored_calls);
 }
 
 }  // namespace cs
