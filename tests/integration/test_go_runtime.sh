@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Go runtime probes on real Go net/http services (Debian's golang-go, stdlib only; programs in
+# tests/integration/go/callchain): goroutine lineage (runtime.newproc1) and the net/http client hand-offs
+# (caller -> writeLoop -> readLoop), checked against the ground truth the Go programs log themselves
+# (tests/integration/go/check_go_events.py). Topology, 16 concurrent clients each:
+#   load(16) -> front_seq (cgo build) -> leaf_b then leaf_c     (sequential calls, one http.Client)
+#   load(16) -> front_fan (same binary)  -> leaf_b || leaf_c    (one `go func` per downstream call)
+# The leaves (stripped build) run before the manager starts (found in /proc); the fronts and the loads
+# start after it (found at exec). Also checks that the uprobes exist while Go processes run, go when the
+# last process of a binary exits, and none outlive the manager.
+# Root; run it under `flock /tmp/cs-root.lock`. Fails (never skips) when BPF or Go is missing.
+# Usage: bash test_go_runtime.sh <path-to-callscope-binary>  (the Go tools are found in its build tree)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+PY=/usr/bin/python3
+fail() { echo "test_go_runtime: FAIL: $*" >&2; exit 1; }
+log() { echo "[test_go_runtime +${SECONDS}s] $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || fail "must run as root (loads BPF programs, attaches uprobes)"
+[ -x "$PY" ] || fail "$PY missing (apt-get install python3)"
+command -v bpftool >/dev/null || fail "bpftool missing (run scripts/install-deps.sh)"
+[ $# -ge 1 ] || fail "usage: bash $0 <path-to-callscope-binary>"
+GO_BIN_DIR="$(cd "$(dirname "$1")/.." 2>/dev/null && pwd)/tests/integration/go"
+DUMP="$GO_BIN_DIR/go_events_dump"
+for f in "$DUMP" "$GO_BIN_DIR/callchain_nocgo" "$GO_BIN_DIR/callchain_nocgo_stripped" "$GO_BIN_DIR/callchain_cgo"; do
+  [ -x "$f" ] || fail "$f not built (cmake --build build --target go_events_dump)"
+done
+CLIENTS="${GO_TEST_CLIENTS:-16}"
+REQUESTS="${GO_TEST_REQUESTS:-40}"
+
+TMP="$(mktemp -d /tmp/cs_go_runtime.XXXXXX)"
+PIDS=()
+DUMP_PID=""
+cleanup() {
+  local rc=$?
+  set +e
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ -n "$DUMP_PID" ]; then kill -INT "$DUMP_PID" 2>/dev/null; wait "$DUMP_PID" 2>/dev/null; fi
+  if [ "$rc" -ne 0 ]; then
+    for f in "$TMP"/*.err "$TMP"/*.out; do [ -f "$f" ] && { echo "----- $f"; tail -n 20 "$f"; } >&2; done
+    echo "logs kept in $TMP" >&2
+  elif [ "${KEEP_TMP:-0}" != 1 ]; then
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_line() {  # file pattern what
+  for _ in $(seq 1 200); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  fail "timed out waiting for $3 ($2 in $1)"
+}
+uprobes_of_dump() {  # uprobes whose perf event fds the manager holds
+  bpftool perf show 2>/dev/null | grep -c "^pid $DUMP_PID .*uprobe" || true
+}
+
+PORTS=()
+while [ "${#PORTS[@]}" -lt 4 ]; do
+  p="$(free_port)"
+  [[ " ${PORTS[*]} " == *" $p "* ]] || PORTS+=("$p")
+done
+B_PORT=${PORTS[0]}; C_PORT=${PORTS[1]}; SEQ_PORT=${PORTS[2]}; FAN_PORT=${PORTS[3]}
+
+start() {  # name cmd... ; sets LAST_PID
+  local name="$1"; shift
+  "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# 1. Leaves before the manager: it must find them in /proc.
+start leaf_b "$GO_BIN_DIR/callchain_nocgo_stripped" leaf -listen "127.0.0.1:$B_PORT"; LEAF_B=$LAST_PID
+start leaf_c "$GO_BIN_DIR/callchain_nocgo_stripped" leaf -listen "127.0.0.1:$C_PORT"; LEAF_C=$LAST_PID
+wait_line "$TMP/leaf_b.out" ready "leaf_b"
+wait_line "$TMP/leaf_c.out" ready "leaf_c"
+
+"$DUMP" --rescan-ms 500 >"$TMP/events.jsonl" 2>"$TMP/dump.err" &
+DUMP_PID=$!
+wait_line "$TMP/dump.err" "^ready" "go_events_dump to load (BPF)"
+grep -q "Go process $LEAF_B registered" "$TMP/dump.err" || fail "leaf $LEAF_B (running before the manager) not registered"
+grep -q "Go process $LEAF_C registered" "$TMP/dump.err" || fail "leaf $LEAF_C not registered"
+[ "$(uprobes_of_dump)" -gt 0 ] || fail "no uprobes attached for the running Go leaves"
+
+# 2. Fronts after the manager: found at exec.
+DOWN="http://127.0.0.1:$B_PORT/b,http://127.0.0.1:$C_PORT/c"
+start front_seq "$GO_BIN_DIR/callchain_cgo" front -listen "127.0.0.1:$SEQ_PORT" -downstream "$DOWN" -mode seq \
+  -log "$TMP/front_seq.truth"; FRONT_SEQ=$LAST_PID
+start front_fan "$GO_BIN_DIR/callchain_cgo" front -listen "127.0.0.1:$FAN_PORT" -downstream "$DOWN" -mode fanout \
+  -log "$TMP/front_fan.truth"; FRONT_FAN=$LAST_PID
+wait_line "$TMP/dump.err" "Go process $FRONT_SEQ registered" "front_seq registration (exec)"
+wait_line "$TMP/dump.err" "Go process $FRONT_FAN registered" "front_fan registration (exec)"
+wait_line "$TMP/front_seq.out" ready "front_seq"
+wait_line "$TMP/front_fan.out" ready "front_fan"
+
+# 3. Loads: registered at exec, they wait for that before sending.
+start load_seq "$GO_BIN_DIR/callchain_nocgo" load -url "http://127.0.0.1:$SEQ_PORT/seq" -clients "$CLIENTS" \
+  -requests "$REQUESTS" -log "$TMP/load_seq.truth" -wait-file "$TMP/go_seq"; LOAD_SEQ=$LAST_PID
+start load_fan "$GO_BIN_DIR/callchain_nocgo" load -url "http://127.0.0.1:$FAN_PORT/fan" -clients "$CLIENTS" \
+  -requests "$REQUESTS" -log "$TMP/load_fan.truth" -wait-file "$TMP/go_fan"; LOAD_FAN=$LAST_PID
+wait_line "$TMP/dump.err" "Go process $LOAD_SEQ registered" "load_seq registration"
+wait_line "$TMP/dump.err" "Go process $LOAD_FAN registered" "load_fan registration"
+log "3 binaries, 6 processes registered; $(uprobes_of_dump) uprobes; $CLIENTS clients x $REQUESTS requests per front"
+touch "$TMP/go_seq" "$TMP/go_fan"
+for p in "$LOAD_SEQ" "$LOAD_FAN"; do
+  wait "$p" || fail "load process $p failed (see load_*.err)"
+done
+
+# 4. Everything Go stops: the manager must drop the uprobes of each binary (exit notifications).
+for p in "$FRONT_SEQ" "$FRONT_FAN" "$LEAF_B" "$LEAF_C"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+PIDS=()
+# (Removing a uprobe waits for an RCU grace period in the kernel: ~tens of ms each, 108 here.)
+T0=$(date +%s%N)
+for _ in $(seq 1 600); do [ "$(uprobes_of_dump)" -eq 0 ] && break; sleep 0.05; done
+[ "$(uprobes_of_dump)" -eq 0 ] || fail "$(uprobes_of_dump) uprobes still attached 30 s after every Go process exited"
+log "uprobes of 3 binaries detached $(( ($(date +%s%N) - T0) / 1000000 )) ms after the last Go process exited"
+kill -INT "$DUMP_PID"
+wait "$DUMP_PID" || fail "go_events_dump exited with an error"
+DUMP_PID=""
+if bpftool prog show 2>/dev/null | grep -q "name go_newproc1_"; then fail "Go BPF programs outlive the manager"; fi
+
+"$PY" "$HERE/go/check_go_events.py" "$TMP/events.jsonl" \
+  "$FRONT_SEQ:$TMP/front_seq.truth" "$FRONT_FAN:$TMP/front_fan.truth" \
+  "$LOAD_SEQ:$TMP/load_seq.truth" "$LOAD_FAN:$TMP/load_fan.truth" || fail "probe events do not match the ground truth"
+log "PASS"
