@@ -102,8 +102,7 @@ static __always_inline __u64 goid_of(__u64 g, const struct cs_go_proc *proc)
 /* ---- goroutine lineage ---- */
 
 /* newproc1(fn *funcval, callergp *g, callerpc uintptr, ...) *g: callergp in RBX. */
-SEC("uprobe")
-int go_newproc1_enter(struct pt_regs *ctx)
+static __always_inline int on_newproc1_enter(struct pt_regs *ctx)
 {
 	const struct cs_go_proc *proc = current_go_proc();
 	if (!proc)
@@ -115,8 +114,7 @@ int go_newproc1_enter(struct pt_regs *ctx)
 }
 
 /* At each RET of newproc1: the new g in RAX, its goid already assigned. */
-SEC("uprobe")
-int go_newproc1_ret(struct pt_regs *ctx)
+static __always_inline int on_newproc1_ret(struct pt_regs *ctx)
 {
 	__u64 key = bpf_get_current_pid_tgid();
 	__u64 *parent = bpf_map_lookup_elem(&cs_go_newproc_parent, &key);
@@ -169,8 +167,7 @@ static __always_inline int emit_http(struct pt_regs *ctx, __u32 type, __u64 requ
 
 /* (pc *persistConn) roundTrip(req *transportRequest): pc in RAX, req in RBX; transportRequest embeds
  * *Request as its first field. */
-SEC("uprobe")
-int go_http_roundtrip_enter(struct pt_regs *ctx)
+static __always_inline int on_http_roundtrip_enter(struct pt_regs *ctx)
 {
 	__u64 request = 0;
 	if (ctx->bx && bpf_probe_read_user(&request, sizeof(request), (const void *)ctx->bx) != 0)
@@ -179,22 +176,19 @@ int go_http_roundtrip_enter(struct pt_regs *ctx)
 }
 
 /* returns (resp *Response, err error): resp in RAX, err's type word in RBX. */
-SEC("uprobe")
-int go_http_roundtrip_ret(struct pt_regs *ctx)
+static __always_inline int on_http_roundtrip_ret(struct pt_regs *ctx)
 {
 	return emit_http(ctx, CS_EV_GO_HTTP_ROUNDTRIP_DONE, 0, 0, ctx->ax, ctx->bx != 0);
 }
 
 /* (r *Request) write(w io.Writer, ...) (err error): r in RAX. */
-SEC("uprobe")
-int go_http_write_enter(struct pt_regs *ctx)
+static __always_inline int on_http_write_enter(struct pt_regs *ctx)
 {
 	return emit_http(ctx, CS_EV_GO_HTTP_WRITE, ctx->ax, 0, 0, 0);
 }
 
 /* returns err error: its type word in RAX. */
-SEC("uprobe")
-int go_http_write_ret(struct pt_regs *ctx)
+static __always_inline int on_http_write_ret(struct pt_regs *ctx)
 {
 	return emit_http(ctx, CS_EV_GO_HTTP_WRITE_DONE, 0, 0, 0, ctx->ax != 0);
 }
@@ -202,25 +196,60 @@ int go_http_write_ret(struct pt_regs *ctx)
 /* (pc *persistConn) readResponse(rc requestAndChan, trace *httptrace.ClientTrace): pc in RAX; rc is
  * passed in registers field by field, and where user space verified that its first non-empty field is
  * `req *Request` (go_http_read_enter_req), that pointer is in RBX. */
-SEC("uprobe")
-int go_http_read_enter_req(struct pt_regs *ctx)
+static __always_inline int on_http_read_enter_req(struct pt_regs *ctx)
 {
 	return emit_http(ctx, CS_EV_GO_HTTP_READ, ctx->bx, ctx->ax, 0, 0);
 }
 
 /* The same where the layout of requestAndChan is not known: the connection only. */
-SEC("uprobe")
-int go_http_read_enter(struct pt_regs *ctx)
+static __always_inline int on_http_read_enter(struct pt_regs *ctx)
 {
 	return emit_http(ctx, CS_EV_GO_HTTP_READ, 0, ctx->ax, 0, 0);
 }
 
 /* returns (resp *Response, err error): resp in RAX, err's type word in RBX. */
-SEC("uprobe")
-int go_http_read_ret(struct pt_regs *ctx)
+static __always_inline int on_http_read_ret(struct pt_regs *ctx)
 {
 	return emit_http(ctx, CS_EV_GO_HTTP_READ_DONE, 0, 0, ctx->ax, ctx->bx != 0);
 }
+
+/* ---- programs ----
+ * Two ways to attach the same handlers, chosen by user space at load time:
+ *  - go_uprobe_multi: one uprobe_multi link per binary (kernel >= 6.6) with every offset, the handler
+ *    chosen by the link's cookie (enum cs_go_probe in go_notes.h). One link = one teardown: removing
+ *    uprobes waits for an RCU grace period per link, ~0.1 s each, so 36 single uprobes take seconds.
+ *  - one program per handler, one perf-event uprobe per offset (older kernels).
+ */
+SEC("uprobe")
+int go_uprobe_multi(struct pt_regs *ctx)
+{
+	switch (bpf_get_attach_cookie(ctx)) {
+	case CS_GO_PROBE_NEWPROC1_ENTER: return on_newproc1_enter(ctx);
+	case CS_GO_PROBE_NEWPROC1_RET: return on_newproc1_ret(ctx);
+	case CS_GO_PROBE_ROUNDTRIP_ENTER: return on_http_roundtrip_enter(ctx);
+	case CS_GO_PROBE_ROUNDTRIP_RET: return on_http_roundtrip_ret(ctx);
+	case CS_GO_PROBE_WRITE_ENTER: return on_http_write_enter(ctx);
+	case CS_GO_PROBE_WRITE_RET: return on_http_write_ret(ctx);
+	case CS_GO_PROBE_READ_ENTER_REQ: return on_http_read_enter_req(ctx);
+	case CS_GO_PROBE_READ_ENTER: return on_http_read_enter(ctx);
+	case CS_GO_PROBE_READ_RET: return on_http_read_ret(ctx);
+	}
+	return 0;
+}
+
+#define CS_GO_SINGLE(name)                                                                            \
+	SEC("uprobe")                                                                                 \
+	int go_##name(struct pt_regs *ctx) { return on_##name(ctx); }
+
+CS_GO_SINGLE(newproc1_enter)
+CS_GO_SINGLE(newproc1_ret)
+CS_GO_SINGLE(http_roundtrip_enter)
+CS_GO_SINGLE(http_roundtrip_ret)
+CS_GO_SINGLE(http_write_enter)
+CS_GO_SINGLE(http_write_ret)
+CS_GO_SINGLE(http_read_enter_req)
+CS_GO_SINGLE(http_read_enter)
+CS_GO_SINGLE(http_read_ret)
 
 /* ---- process lifecycle, for the manager ---- */
 

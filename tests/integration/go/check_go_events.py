@@ -135,6 +135,9 @@ def main():
             if s[k]:
                 problems.append(f"go_events_dump stats: {k}={s[k]}")
         summary.append("stats: " + json.dumps(s))
+    for e in events:
+        if e["type"] == "prog_stats" and e["run_cnt"]:
+            summary.append(f"cost {e['name']}: {e['run_cnt']} runs, {e['run_time_ns'] / e['run_cnt']:.0f} ns/run")
     unknown = [e for e in events if e["type"] == "unknown"]
     if unknown:
         problems.append(f"{len(unknown)} records of unknown type, e.g. {unknown[0]}")

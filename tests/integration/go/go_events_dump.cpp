@@ -1,8 +1,10 @@
 // go_events_dump: runs the Go runtime manager standalone (its own ring buffer and cs_go_procs map) and
 // prints every Go event as one JSON line on stdout, for tests/integration/test_go_runtime.sh.
 // Prints "ready" on stderr once the processes already running are registered; on SIGINT/SIGTERM it
-// drains the ring buffer, prints a {"type":"stats",...} line and exits (its uprobes go with it).
-// Usage: go_events_dump [--rescan-ms N]
+// drains the ring buffer, prints a {"type":"stats",...} line and one {"type":"prog_stats",...} line per
+// BPF program (run count and time, with kernel.bpf_stats_enabled=1), and exits (its uprobes go with it).
+// Usage: go_events_dump [--rescan-ms N] [--perf-uprobes]   (--perf-uprobes: no uprobe_multi links)
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/epoll.h>
 
@@ -18,6 +20,7 @@
 #include "runtimes/go/go_runtime.h"
 
 using callscope::runtimes::go::GoRuntime;
+using callscope::runtimes::go::GoAttachMode;
 using callscope::runtimes::go::GoRuntimeOptions;
 
 namespace {
@@ -61,10 +64,12 @@ int on_event(void*, void* data, size_t size) {
 
 int main(int argc, char** argv) {
   int rescan_ms = 1000;
+  GoRuntimeOptions opts;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rescan-ms") && i + 1 < argc) rescan_ms = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--perf-uprobes")) opts.attach_mode = GoAttachMode::kPerfUprobes;
     else {
-      std::fprintf(stderr, "usage: %s [--rescan-ms N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--rescan-ms N] [--perf-uprobes]\n", argv[0]);
       return 2;
     }
   }
@@ -74,7 +79,6 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { g_stop = 1; });
 
   std::string error;
-  GoRuntimeOptions opts;
   auto rt = GoRuntime::open(opts, error);
   if (!rt) {
     std::fprintf(stderr, "go_events_dump: %s\n", error.c_str());
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   epoll_ctl(ep, EPOLL_CTL_ADD, rt->notify_fd(), &ev);
-  std::fprintf(stderr, "ready\n");
+  std::fprintf(stderr, "ready (%s)\n", rt->uses_uprobe_multi() ? "uprobe_multi" : "perf uprobes");
   std::fflush(stderr);
 
   int since_rescan = 0;
@@ -117,6 +121,14 @@ int main(int argc, char** argv) {
               (unsigned long long)s.kernel[CS_GO_STAT_EVENTS], (unsigned long long)s.kernel[CS_GO_STAT_RINGBUF_DROPS],
               (unsigned long long)s.kernel[CS_GO_STAT_NO_PROC], (unsigned long long)s.kernel[CS_GO_STAT_READ_ERRORS],
               (unsigned long long)s.kernel[CS_GO_STAT_NO_ENTRY], (unsigned long long)s.kernel[CS_GO_STAT_NOTE_DROPS]);
+  // Run-time statistics of each program (non-zero with sysctl kernel.bpf_stats_enabled=1).
+  for (const auto& [name, fd] : rt->programs()) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+    std::printf("{\"type\":\"prog_stats\",\"name\":\"%s\",\"run_cnt\":%llu,\"run_time_ns\":%llu}\n", name.c_str(),
+                (unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+  }
   std::fflush(stdout);
   ring_buffer__free(rb);
   rt.reset();

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,23 @@ namespace callscope::runtimes::go {
 namespace {
 
 constexpr size_t kMaxVerdicts = 4096;
+// Kernel ABI (>= 6.6), absent from the libbpf 1.1 headers Debian 12 ships.
+constexpr auto kBpfTraceUprobeMulti = static_cast<enum bpf_attach_type>(48);  // BPF_TRACE_UPROBE_MULTI
+struct LinkCreateUprobeMulti {  // union bpf_attr, link_create with its uprobe_multi member
+  uint32_t prog_fd;
+  uint32_t target_fd;
+  uint32_t attach_type;
+  uint32_t flags;
+  uint64_t path;
+  uint64_t offsets;
+  uint64_t ref_ctr_offsets;
+  uint64_t cookies;
+  uint32_t cnt;
+  uint32_t uprobe_flags;
+  uint32_t pid;
+  uint32_t pad;
+};
+static_assert(sizeof(LinkCreateUprobeMulti) == 64);
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -36,27 +54,41 @@ std::unique_ptr<GoRuntime> GoRuntime::open(int ringbuf_map_fd, int go_procs_map_
 std::unique_ptr<GoRuntime> GoRuntime::open(const GoRuntimeOptions& options, std::string& error) {
   std::unique_ptr<GoRuntime> rt(new GoRuntime());
   rt->self_ = getpid();
-  rt->skel_ = go_probes_bpf__open();
-  if (!rt->skel_) {
-    error = std::string("cannot open the Go probes BPF object: ") + std::strerror(errno);
-    return nullptr;
-  }
+  // Load with the uprobe_multi program when asked; a kernel that refuses it gets the object without it.
+  bool want_multi = options.attach_mode == GoAttachMode::kAuto;
   int err = 0;
-  if (options.ringbuf_map_fd >= 0)
-    err = bpf_map__reuse_fd(rt->skel_->maps.cs_events, options.ringbuf_map_fd);
-  else
-    err = bpf_map__set_max_entries(rt->skel_->maps.cs_events, options.own_ringbuf_bytes);
-  if (!err && options.go_procs_map_fd >= 0)
-    err = bpf_map__reuse_fd(rt->skel_->maps.cs_go_procs, options.go_procs_map_fd);
-  if (err) {
-    error = std::string("Go probes: cannot reuse the main object's maps: ") + std::strerror(-err);
-    return nullptr;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    rt->skel_ = go_probes_bpf__open();
+    if (!rt->skel_) {
+      error = std::string("cannot open the Go probes BPF object: ") + std::strerror(errno);
+      return nullptr;
+    }
+    if (options.ringbuf_map_fd >= 0)
+      err = bpf_map__reuse_fd(rt->skel_->maps.cs_events, options.ringbuf_map_fd);
+    else
+      err = bpf_map__set_max_entries(rt->skel_->maps.cs_events, options.own_ringbuf_bytes);
+    if (!err && options.go_procs_map_fd >= 0)
+      err = bpf_map__reuse_fd(rt->skel_->maps.cs_go_procs, options.go_procs_map_fd);
+    if (err) {
+      error = std::string("Go probes: cannot reuse the main object's maps: ") + std::strerror(-err);
+      return nullptr;
+    }
+    if (want_multi)
+      bpf_program__set_expected_attach_type(rt->skel_->progs.go_uprobe_multi, kBpfTraceUprobeMulti);
+    else
+      bpf_program__set_autoload(rt->skel_->progs.go_uprobe_multi, false);
+    err = go_probes_bpf__load(rt->skel_);
+    if (!err || !want_multi) break;
+    go_probes_bpf__destroy(rt->skel_);
+    rt->skel_ = nullptr;
+    want_multi = false;
   }
-  if ((err = go_probes_bpf__load(rt->skel_)) != 0) {
+  if (err) {
     error = std::string("Go probes: the kernel refused the BPF object (") + std::strerror(-err) +
             "); run as root on a kernel with BTF and uprobes";
     return nullptr;
   }
+  rt->multi_ = want_multi;
   for (bpf_program* prog : {rt->skel_->progs.go_process_exec, rt->skel_->progs.go_process_exit}) {
     bpf_link* link = bpf_program__attach(prog);
     if (!link) {
@@ -91,8 +123,7 @@ GoRuntime::~GoRuntime() {
       bpf_map_delete_elem(fd, &key);
     }
   }
-  for (auto& [id, links] : links_)
-    for (bpf_link* l : links) bpf_link__destroy(l);
+  for (auto& [id, links] : links_) destroy(links);
   if (skel_) go_probes_bpf__destroy(skel_);
 }
 
@@ -165,8 +196,8 @@ void GoRuntime::register_process(pid_t pid) {
       verdicts_[*id] = true;
       return;
     }
-    spdlog::info("Go probes on {} (pid {}, {}): {} uprobes, goid at +{} ({}), g at fs{:+} ({}){}", bin.first_path, pid,
-                 bin.info.version.text, bin.uprobes, bin.info.goid_offset, bin.info.goid_offset_source,
+    spdlog::info("Go probes on {} (pid {}, {}): {} uprobes ({}), goid at +{} ({}), g at fs{:+} ({}){}",
+                 bin.first_path, pid, bin.info.version.text, bin.uprobes, multi_ ? "one uprobe_multi link" : "perf events", bin.info.goid_offset, bin.info.goid_offset_source,
                  bin.info.g_tls_offset, bin.info.g_tls_source,
                  bin.info.absent.empty() ? "" : "; absent: " + join(bin.info.absent));
     it = binaries_.emplace(*id, std::move(bin)).first;
@@ -196,59 +227,124 @@ void GoRuntime::unregister_process(pid_t pid) {
   if (b->second.pids.empty()) detach(id);
 }
 
-bool GoRuntime::attach(GoProbedBinary& bin, const std::string& path) {
-  std::vector<bpf_link*> links;
-  auto add = [&](bpf_program* prog, uint64_t offset) {
-    bpf_link* l = bpf_program__attach_uprobe(prog, false, -1, path.c_str(), static_cast<size_t>(offset));
-    if (!l) {
-      spdlog::warn("Go probes: cannot attach {} at {:#x} of {}: {}", bpf_program__name(prog), offset, path,
-                   std::strerror(errno));
-      return false;
-    }
-    links.push_back(l);
-    return true;
-  };
-  bool ok = true;
-  for (const GoProbeSite& site : bin.info.probes) {
-    bpf_program* enter = nullptr;
-    bpf_program* ret = nullptr;
+namespace {
+
+// (cookie/handler, offset) pairs of a binary: returns first (an entry without its return would leave
+// newproc1's parent slot to the LRU).
+std::vector<std::pair<cs_go_probe, uint64_t>> probe_points(const GoBinaryInfo& info) {
+  std::vector<std::pair<cs_go_probe, uint64_t>> out;
+  for (const GoProbeSite& site : info.probes) {
+    cs_go_probe enter{}, ret{};
     switch (site.kind) {
       case GoProbeKind::kNewproc1:
-        enter = skel_->progs.go_newproc1_enter;
-        ret = skel_->progs.go_newproc1_ret;
+        enter = CS_GO_PROBE_NEWPROC1_ENTER;
+        ret = CS_GO_PROBE_NEWPROC1_RET;
         break;
       case GoProbeKind::kHttpRoundTrip:
-        enter = skel_->progs.go_http_roundtrip_enter;
-        ret = skel_->progs.go_http_roundtrip_ret;
+        enter = CS_GO_PROBE_ROUNDTRIP_ENTER;
+        ret = CS_GO_PROBE_ROUNDTRIP_RET;
         break;
       case GoProbeKind::kHttpRequestWrite:
-        enter = skel_->progs.go_http_write_enter;
-        ret = skel_->progs.go_http_write_ret;
+        enter = CS_GO_PROBE_WRITE_ENTER;
+        ret = CS_GO_PROBE_WRITE_RET;
         break;
       case GoProbeKind::kHttpReadResponse:
-        enter = bin.info.read_response_has_request ? skel_->progs.go_http_read_enter_req
-                                                   : skel_->progs.go_http_read_enter;
-        ret = skel_->progs.go_http_read_ret;
+        enter = info.read_response_has_request ? CS_GO_PROBE_READ_ENTER_REQ : CS_GO_PROBE_READ_ENTER;
+        ret = CS_GO_PROBE_READ_RET;
         break;
     }
-    // Returns first: an entry without its return would leave newproc1's parent slot to the LRU.
-    for (uint64_t off : site.ret_offsets) ok = ok && add(ret, off);
-    ok = ok && add(enter, site.probe_offset);
-    if (!ok) break;
+    for (uint64_t off : site.ret_offsets) out.emplace_back(ret, off);
+    out.emplace_back(enter, site.probe_offset);
   }
-  if (!ok) {
-    for (bpf_link* l : links) bpf_link__destroy(l);
-    return false;
+  return out;
+}
+
+}  // namespace
+
+bool GoRuntime::attach(GoProbedBinary& bin, const std::string& path) {
+  Links links;
+  bool ok = false;
+  if (multi_) {
+    ok = attach_multi(bin, path, links);
+    if (!ok && (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)) {
+      spdlog::info("Go probes: the kernel has no uprobe_multi links ({}); one uprobe per offset from now on",
+                   std::strerror(errno));
+      multi_ = false;
+    }
   }
-  bin.uprobes = links.size();
+  if (!multi_) ok = attach_perf(bin, path, links);
+  if (!ok) return false;
+  bin.uprobes = probe_points(bin.info).size();
   links_[bin.identity] = std::move(links);
   return true;
+}
+
+bool GoRuntime::attach_multi(GoProbedBinary& bin, const std::string& path, Links& out) {
+  auto points = probe_points(bin.info);
+  std::vector<uint64_t> offsets, cookies;
+  for (auto [probe, off] : points) {
+    cookies.push_back(probe);
+    offsets.push_back(off);
+  }
+  LinkCreateUprobeMulti attr{};
+  attr.prog_fd = static_cast<uint32_t>(bpf_program__fd(skel_->progs.go_uprobe_multi));
+  attr.attach_type = kBpfTraceUprobeMulti;
+  attr.path = reinterpret_cast<uint64_t>(path.c_str());
+  attr.offsets = reinterpret_cast<uint64_t>(offsets.data());
+  attr.cookies = reinterpret_cast<uint64_t>(cookies.data());
+  attr.cnt = static_cast<uint32_t>(offsets.size());
+  attr.pid = 0;  // every process that runs the binary
+  int fd = static_cast<int>(syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr)));
+  if (fd < 0) {
+    int saved = errno;
+    spdlog::warn("Go probes: cannot attach {} uprobes to {}: {}", offsets.size(), path, std::strerror(saved));
+    errno = saved;
+    return false;
+  }
+  out.multi_fd = fd;
+  return true;
+}
+
+bool GoRuntime::attach_perf(GoProbedBinary& bin, const std::string& path, Links& out) {
+  auto program = [this](cs_go_probe p) -> bpf_program* {
+    switch (p) {
+      case CS_GO_PROBE_NEWPROC1_ENTER: return skel_->progs.go_newproc1_enter;
+      case CS_GO_PROBE_NEWPROC1_RET: return skel_->progs.go_newproc1_ret;
+      case CS_GO_PROBE_ROUNDTRIP_ENTER: return skel_->progs.go_http_roundtrip_enter;
+      case CS_GO_PROBE_ROUNDTRIP_RET: return skel_->progs.go_http_roundtrip_ret;
+      case CS_GO_PROBE_WRITE_ENTER: return skel_->progs.go_http_write_enter;
+      case CS_GO_PROBE_WRITE_RET: return skel_->progs.go_http_write_ret;
+      case CS_GO_PROBE_READ_ENTER_REQ: return skel_->progs.go_http_read_enter_req;
+      case CS_GO_PROBE_READ_ENTER: return skel_->progs.go_http_read_enter;
+      case CS_GO_PROBE_READ_RET: return skel_->progs.go_http_read_ret;
+    }
+    return nullptr;
+  };
+  for (auto [probe, off] : probe_points(bin.info)) {
+    bpf_program* prog = program(probe);
+    bpf_link* l = bpf_program__attach_uprobe(prog, false, -1, path.c_str(), static_cast<size_t>(off));
+    if (!l) {
+      spdlog::warn("Go probes: cannot attach {} at {:#x} of {}: {}", bpf_program__name(prog), off, path,
+                   std::strerror(errno));
+      destroy(out);
+      return false;
+    }
+    out.perf.push_back(l);
+  }
+  return true;
+}
+
+void GoRuntime::destroy(Links& links) {
+  if (links.multi_fd >= 0) ::close(links.multi_fd);
+  links.multi_fd = -1;
+  for (bpf_link* l : links.perf) bpf_link__destroy(l);
+  links.perf.clear();
 }
 
 void GoRuntime::detach(const ExeIdentity& id) {
   auto l = links_.find(id);
   if (l != links_.end()) {
-    for (bpf_link* link : l->second) bpf_link__destroy(link);
+    destroy(l->second);
     links_.erase(l);
   }
   binaries_.erase(id);
@@ -272,7 +368,9 @@ GoRuntimeStats GoRuntime::stats() const {
 std::vector<std::pair<std::string, int>> GoRuntime::programs() const {
   std::vector<std::pair<std::string, int>> out;
   bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, skel_->obj) out.emplace_back(bpf_program__name(prog), bpf_program__fd(prog));
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (bpf_program__fd(prog) >= 0) out.emplace_back(bpf_program__name(prog), bpf_program__fd(prog));
+  }
   return out;
 }
 

@@ -32,11 +32,17 @@ struct bpf_link;
 
 namespace callscope::runtimes::go {
 
+enum class GoAttachMode {
+  kAuto,         // one uprobe_multi link per binary where the kernel has them (>= 6.6), else kPerfUprobes
+  kPerfUprobes,  // one perf-event uprobe per offset (any kernel with uprobes; slow to detach)
+};
+
 struct GoRuntimeOptions {
   int ringbuf_map_fd = -1;   // main object's "cs_events"; -1: the Go object's own ring buffer
   int go_procs_map_fd = -1;  // main object's "cs_go_procs"; -1: the Go object's own map
   uint32_t own_ringbuf_bytes = 4u << 20;  // size of the own ring buffer (power of two)
   bool scan_at_open = true;  // register the Go processes already running in open()
+  GoAttachMode attach_mode = GoAttachMode::kAuto;
 };
 
 struct GoRuntimeStats {
@@ -53,7 +59,7 @@ struct GoProbedBinary {
   ExeIdentity identity;
   std::string first_path;  // the process path it was found through (for logs)
   GoBinaryInfo info;
-  size_t uprobes = 0;
+  size_t uprobes = 0;       // probed offsets
   std::set<pid_t> pids;
 };
 
@@ -79,7 +85,8 @@ class GoRuntime {
   GoRuntimeStats stats() const;
   const std::map<ExeIdentity, GoProbedBinary>& probed_binaries() const { return binaries_; }
   bool registered(pid_t pid) const { return pids_.count(pid) != 0; }
-  // (program name, prog fd) of every program, for run-time statistics.
+  bool uses_uprobe_multi() const { return multi_; }
+  // (program name, prog fd) of every loaded program, for run-time statistics.
   std::vector<std::pair<std::string, int>> programs() const;
 
  private:
@@ -89,11 +96,20 @@ class GoRuntime {
   bool attach(GoProbedBinary& bin, const std::string& path);
   void detach(const ExeIdentity& id);
 
+  struct Links {
+    int multi_fd = -1;                // uprobe_multi link
+    std::vector<bpf_link*> perf;      // or one perf-event uprobe per offset
+  };
+  bool attach_multi(GoProbedBinary& bin, const std::string& path, Links& out);
+  bool attach_perf(GoProbedBinary& bin, const std::string& path, Links& out);
+  static void destroy(Links& links);
+
   go_probes_bpf* skel_ = nullptr;
+  bool multi_ = false;
   ring_buffer* notes_ = nullptr;
   std::vector<bpf_link*> lifecycle_links_;
   std::map<ExeIdentity, GoProbedBinary> binaries_;
-  std::map<ExeIdentity, std::vector<bpf_link*>> links_;
+  std::map<ExeIdentity, Links> links_;
   std::map<ExeIdentity, bool> verdicts_;  // binaries not probed: true = Go but not understood
   std::map<pid_t, ExeIdentity> pids_;
   std::vector<std::pair<uint32_t, uint32_t>> pending_notes_;  // (kind, tgid), filled by the callback
