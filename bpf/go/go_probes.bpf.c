@@ -13,6 +13,8 @@
  *  - A probe reports only for a process user space registered in cs_go_procs (goid offset known);
  *    otherwise it counts CS_GO_STAT_NO_PROC and does nothing.
  *  - Records go to "cs_events" (the main object's ring buffer when user space reuses it).
+ *  - The net/http probes also check cs_go_proc.g_tls_offset (g in TLS == g in R14) and count the result
+ *    (CS_GO_STAT_TLS_CHECKS / _MISMATCH): a wrong offset would give socket events wrong goroutine ids.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -99,6 +101,22 @@ static __always_inline __u64 goid_of(__u64 g, const struct cs_go_proc *proc)
 	return goid;
 }
 
+/* Self-check of the TLS offset user space computed (what the main object uses to find g on socket
+ * events): in a Go function on a goroutine stack, g is in R14 and in the thread's TLS slot. */
+static __always_inline void check_g_tls(__u64 g, const struct cs_go_proc *proc)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 fsbase = BPF_CORE_READ(task, thread.fsbase);
+	__u64 tls_g = 0;
+	if (bpf_probe_read_user(&tls_g, sizeof(tls_g), (const void *)(fsbase + (__s64)proc->g_tls_offset)) != 0) {
+		stat_inc(CS_GO_STAT_READ_ERRORS);
+		return;
+	}
+	stat_inc(CS_GO_STAT_TLS_CHECKS);
+	if (tls_g != g)
+		stat_inc(CS_GO_STAT_TLS_MISMATCH);
+}
+
 /* ---- goroutine lineage ---- */
 
 /* newproc1(fn *funcval, callergp *g, callerpc uintptr, ...) *g: callergp in RBX. */
@@ -155,6 +173,7 @@ static __always_inline int emit_http(struct pt_regs *ctx, __u32 type, __u64 requ
 	}
 	fill_header(&ev->hdr, type, sizeof(*ev));
 	ev->goid = goid_of(ctx->r14, proc);
+	check_g_tls(ctx->r14, proc);
 	ev->request = request;
 	ev->pconn = pconn;
 	ev->response = response;

@@ -201,14 +201,20 @@ enum cs_go_event_type {
 	/* persistConn.roundTrip returned on goroutine goid: `response` (*http.Response, 0 on error), error
 	 * set when it returned an error. The caller has the response head; its body may still be read. */
 	CS_EV_GO_HTTP_ROUNDTRIP_DONE = 66,
-	/* net/http.(*Request).write entered on goroutine goid (the connection's writeLoop): the request
-	 * bytes this goroutine writes to its socket until the matching WRITE_DONE are `request`'s. */
+	/* net/http.(*Request).write entered on goroutine goid: the connection's writeLoop, a goroutine
+	 * dedicated to one persistConn (one socket) for its whole life. Every byte this goroutine writes to
+	 * its socket from here until its next WRITE is `request`'s: Request.write fills the connection's
+	 * bufio.Writer (socket writes inside only when the request outgrows it) and writeLoop flushes it
+	 * right after WRITE_DONE. */
 	CS_EV_GO_HTTP_WRITE = 67,
-	/* (*Request).write returned on goroutine goid (the request is flushed, or failed: error). */
+	/* (*Request).write returned on goroutine goid (error: it failed). The flush usually follows. */
 	CS_EV_GO_HTTP_WRITE_DONE = 68,
-	/* net/http.(*persistConn).readResponse entered on goroutine goid (the connection's readLoop) for
-	 * `request` (0 when the binary's layout of requestAndChan is not known) on `pconn`. The response
-	 * head may already be buffered: readLoop peeks one byte before it knows the request. */
+	/* net/http.(*persistConn).readResponse entered on goroutine goid (the connection's readLoop, also
+	 * dedicated to one persistConn) for `request` (0 when the binary's layout of requestAndChan is not
+	 * known) on `pconn`. readLoop reads (peeks) the first response bytes BEFORE this event, when it does
+	 * not know the request yet: the socket reads of this goroutine since its previous READ_DONE belong to
+	 * this response. Body bytes beyond its buffer are read later by whoever reads resp.Body (usually
+	 * the caller goroutine, after ROUNDTRIP_DONE). */
 	CS_EV_GO_HTTP_READ = 69,
 	/* readResponse returned on goroutine goid: `response` parsed (0 on error), error set on failure. */
 	CS_EV_GO_HTTP_READ_DONE = 70,
@@ -239,6 +245,8 @@ enum cs_go_stat {
 	CS_GO_STAT_READ_ERRORS,   /* bpf_probe_read_user failures (g, goid, request) */
 	CS_GO_STAT_NO_ENTRY,      /* newproc1 return without its entry (probe attached mid-call) */
 	CS_GO_STAT_NOTE_DROPS,    /* exec/exit notifications lost (manager's notification ring buffer full) */
+	CS_GO_STAT_TLS_CHECKS,    /* net/http probes that compared g in R14 with g read at cs_go_proc's TLS offset */
+	CS_GO_STAT_TLS_MISMATCH,  /* ... and found them different: g_tls_offset is wrong for that process */
 	CS_GO_STAT_MAX,
 };
 

@@ -13,7 +13,8 @@ For each process (pid) with a truth log:
             program's own (caller from runtime.Stack at Client.Do, writer from httptrace WroteRequest,
             reader from GotFirstResponseByte): no call missing, none extra, none reported twice.
   pairing   every WRITE/READ/ROUNDTRIP has its *_DONE on the same goroutine, none nested.
-and globally: no ring buffer drops, no read errors. Exits 1 with the reasons on any mismatch.
+and globally: no ring buffer drops, no read errors, and the g TLS offset of every process (-8, or
+computed for the cgo build) finds the same g as R14 in every net/http probe. Exits 1 on any mismatch.
 """
 import collections
 import json
@@ -131,9 +132,11 @@ def main():
         problems.append("no stats line: go_events_dump did not exit cleanly")
     else:
         s = stats[-1]
-        for k in ("drops", "read_errors", "attach_failures", "note_drops"):
+        for k in ("drops", "read_errors", "attach_failures", "note_drops", "tls_mismatch"):
             if s[k]:
                 problems.append(f"go_events_dump stats: {k}={s[k]}")
+        if not s["tls_checks"]:
+            problems.append("the g TLS offset was never checked (no net/http probe ran?)")
         summary.append("stats: " + json.dumps(s))
     for e in events:
         if e["type"] == "prog_stats" and e["run_cnt"]:

@@ -114,13 +114,15 @@ int main(int argc, char** argv) {
   auto s = rt->stats();
   std::printf("{\"type\":\"stats\",\"registered\":%llu,\"binaries\":%llu,\"not_understood\":%llu,"
               "\"exec_notes\":%llu,\"exit_notes\":%llu,\"attach_failures\":%llu,\"events\":%llu,"
-              "\"drops\":%llu,\"no_proc\":%llu,\"read_errors\":%llu,\"no_entry\":%llu,\"note_drops\":%llu}\n",
+              "\"drops\":%llu,\"no_proc\":%llu,\"read_errors\":%llu,\"no_entry\":%llu,\"note_drops\":%llu,"
+              "\"tls_checks\":%llu,\"tls_mismatch\":%llu}\n",
               (unsigned long long)s.processes_registered, (unsigned long long)s.binaries_probed,
               (unsigned long long)s.binaries_not_understood, (unsigned long long)s.exec_notes,
               (unsigned long long)s.exit_notes, (unsigned long long)s.attach_failures,
               (unsigned long long)s.kernel[CS_GO_STAT_EVENTS], (unsigned long long)s.kernel[CS_GO_STAT_RINGBUF_DROPS],
               (unsigned long long)s.kernel[CS_GO_STAT_NO_PROC], (unsigned long long)s.kernel[CS_GO_STAT_READ_ERRORS],
-              (unsigned long long)s.kernel[CS_GO_STAT_NO_ENTRY], (unsigned long long)s.kernel[CS_GO_STAT_NOTE_DROPS]);
+              (unsigned long long)s.kernel[CS_GO_STAT_NO_ENTRY], (unsigned long long)s.kernel[CS_GO_STAT_NOTE_DROPS],
+              (unsigned long long)s.kernel[CS_GO_STAT_TLS_CHECKS], (unsigned long long)s.kernel[CS_GO_STAT_TLS_MISMATCH]);
   // Run-time statistics of each program (non-zero with sysctl kernel.bpf_stats_enabled=1).
   for (const auto& [name, fd] : rt->programs()) {
     bpf_prog_info info{};

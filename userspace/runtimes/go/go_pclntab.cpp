@@ -71,6 +71,10 @@ bool parse(std::span<const uint8_t> b, std::vector<GoFunction>& out, uint32_t& m
     return false;
   }
   size_t entry_size = v118 ? 8 : 2 * kPtr;  // {entryoff u32, funcoff u32} or {entry, funcoff} uintptrs
+  if ((nfunc + 1) * entry_size > b.size() - pcln_off) {  // before reserving: a crafted nfunc is no OOM
+    why = "Go function table larger than its section";
+    return false;
+  }
   auto entry_at = [&](uint64_t i) -> uint64_t {
     size_t off = pcln_off + i * entry_size;
     return v118 ? text_start + r.u32(off) : r.u64(off);

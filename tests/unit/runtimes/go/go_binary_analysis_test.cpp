@@ -154,7 +154,8 @@ TEST_P(GoBinaryVariant, EveryFunctionEntryMatchesGoToolNm) {
     ++named;
     // Assembly functions are "name.abi0" in .symtab ("name" is then their ABIInternal wrapper).
     // The pclntab keeps the middle dot of compiler-made names ("dialResult·1"), .symtab has '.'.
-    std::string name = std::regex_replace(f.name, std::regex("\xC2\xB7"), ".");
+    static const std::regex middle_dot("\xC2\xB7");
+    std::string name = std::regex_replace(f.name, middle_dot, ".");
     auto it = nm.find(name);
     auto abi0 = nm.find(name + ".abi0");
     if ((it != nm.end() && it->second == f.entry) || (abi0 != nm.end() && abi0->second == f.entry)) ++matched;
