@@ -53,7 +53,7 @@ bool header_plausible(std::span<const uint8_t> b) {
 }
 
 // Parses the table at the start of `b` (which may extend past its end). Fills `out` or returns false.
-bool parse(std::span<const uint8_t> b, std::vector<GoFunction>& out, uint32_t& magic_out, std::string& why) {
+bool parse_table(std::span<const uint8_t> b, std::vector<GoFunction>& out, uint32_t& magic_out, std::string& why) {
   if (!header_plausible(b)) {
     why = "no Go function table header (magic/pointer size) in .gopclntab";
     return false;
@@ -111,7 +111,7 @@ std::optional<GoFuncTable> GoFuncTable::read(const ElfImage& elf, std::string& w
   }
   GoFuncTable t;
   if (const ElfSection* s = elf.section(".gopclntab")) {
-    if (!parse(elf.section_bytes(*s), t.functions_, t.magic_, why)) return std::nullopt;
+    if (!parse_table(elf.section_bytes(*s), t.functions_, t.magic_, why)) return std::nullopt;
     t.address_ = s->addr;
     return t;
   }
@@ -124,7 +124,7 @@ std::optional<GoFuncTable> GoFuncTable::read(const ElfImage& elf, std::string& w
       if (bytes[off + 7] != kPtr || bytes[off + 3] != 0xff) continue;
       auto sub = bytes.subspan(off);
       std::string ignored;
-      if (header_plausible(sub) && parse(sub, t.functions_, t.magic_, ignored)) {
+      if (header_plausible(sub) && parse_table(sub, t.functions_, t.magic_, ignored)) {
         t.address_ = seg.vaddr + off;
         return t;
       }
@@ -132,6 +132,13 @@ std::optional<GoFuncTable> GoFuncTable::read(const ElfImage& elf, std::string& w
   }
   why = "no Go function table (.gopclntab) found";
   return std::nullopt;
+}
+
+std::optional<GoFuncTable> GoFuncTable::parse(std::span<const uint8_t> bytes, uint64_t address, std::string& why) {
+  GoFuncTable t;
+  if (!parse_table(bytes, t.functions_, t.magic_, why)) return std::nullopt;
+  t.address_ = address;
+  return t;
 }
 
 const GoFunction* GoFuncTable::find(std::string_view name) const {

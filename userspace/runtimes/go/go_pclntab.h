@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@ class GoFuncTable {
  public:
   // Parses the table, or nullopt with the reason in `why`.
   static std::optional<GoFuncTable> read(const ElfImage& elf, std::string& why);
+  // Parses a table that starts at bytes[0] (bytes may run past its end); `address` is where it is loaded.
+  static std::optional<GoFuncTable> parse(std::span<const uint8_t> bytes, uint64_t address, std::string& why);
 
   const std::vector<GoFunction>& functions() const { return functions_; }
   const GoFunction* find(std::string_view name) const;
