@@ -7,7 +7,8 @@
 #   load(16) -> front_fan (same binary)  -> leaf_b || leaf_c    (one `go func` per downstream call)
 # The leaves (stripped build) run before the manager starts (found in /proc); the fronts and the loads
 # start after it (found at exec). Also checks that the uprobes exist while Go processes run, go when the
-# last process of a binary exits, and none outlive the manager. Runs twice: with one uprobe_multi link per
+# last process of a binary exits, and none outlive the manager; and that a Go binary it cannot understand
+# (build info broken) gets an info log line and no probes. Runs twice: with one uprobe_multi link per
 # binary (kernels >= 6.6; the default) and with one perf-event uprobe per offset (older kernels).
 # Root; run it under `flock /tmp/cs-root.lock`. Fails (never skips) when BPF or Go is missing.
 # Usage: bash test_go_runtime.sh <path-to-callscope-binary>  (the Go tools are found in its build tree)
@@ -66,17 +67,21 @@ print(n)
 PYEOF
 }
 
-run_mode() {  # MODE: multi | perf
+run_mode() {  # MODE: auto (uprobe_multi where the kernel has it) | perf
   MODE="$1"
   DUMP_FLAGS=""; READY="uprobe_multi"
+  # Auto mode uses uprobe_multi links where the kernel has them (6.6+), else falls back.
+  if ! "$PY" -c 'import os,sys; v=tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2]); sys.exit(v < (6, 6))'; then
+    READY="perf uprobes"
+  fi
   if [ "$MODE" = perf ]; then DUMP_FLAGS="--perf-uprobes"; READY="perf uprobes"; fi
   rm -f "$TMP"/*.truth "$TMP"/*.out "$TMP"/*.err "$TMP"/events.jsonl "$TMP"/go_seq "$TMP"/go_fan
   PORTS=()
-  while [ "${#PORTS[@]}" -lt 4 ]; do
+  while [ "${#PORTS[@]}" -lt 5 ]; do
     p="$(free_port)"
     [[ " ${PORTS[*]} " == *" $p "* ]] || PORTS+=("$p")
   done
-  B_PORT=${PORTS[0]}; C_PORT=${PORTS[1]}; SEQ_PORT=${PORTS[2]}; FAN_PORT=${PORTS[3]}
+  B_PORT=${PORTS[0]}; C_PORT=${PORTS[1]}; SEQ_PORT=${PORTS[2]}; FAN_PORT=${PORTS[3]}; ODD_PORT=${PORTS[4]}
 
   start() {  # name cmd... ; sets LAST_PID
     local name="$1"; shift
@@ -88,6 +93,19 @@ run_mode() {  # MODE: multi | perf
   # 1. Leaves before the manager: it must find them in /proc.
   start leaf_b "$GO_BIN_DIR/callchain_nocgo_stripped" leaf -listen "127.0.0.1:$B_PORT"; LEAF_B=$LAST_PID
   start leaf_c "$GO_BIN_DIR/callchain_nocgo_stripped" leaf -listen "127.0.0.1:$C_PORT"; LEAF_C=$LAST_PID
+  # A Go program the manager cannot understand: its build info magic is broken (it runs fine: only
+  # tools read .go.buildinfo). It must get an info log line and no probes.
+  "$PY" - "$GO_BIN_DIR/callchain_nocgo_stripped" "$TMP/odd_go" <<'PYEOF'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.find(b"\xff Go buildinf:")
+assert at >= 0, "no build info in the test binary"
+data[at + 1:at + 3] = b"XX"
+open(sys.argv[2], "wb").write(data)
+PYEOF
+  chmod 755 "$TMP/odd_go"
+  start leaf_odd "$TMP/odd_go" leaf -listen "127.0.0.1:$ODD_PORT"; LEAF_ODD=$LAST_PID
+  wait_line "$TMP/leaf_odd.out" ready "leaf_odd"
   wait_line "$TMP/leaf_b.out" ready "leaf_b"
   wait_line "$TMP/leaf_c.out" ready "leaf_c"
 
@@ -98,6 +116,9 @@ run_mode() {  # MODE: multi | perf
   grep -q "Go process $LEAF_B registered" "$TMP/dump.err" || fail "leaf $LEAF_B (running before the manager) not registered"
   grep -q "Go process $LEAF_C registered" "$TMP/dump.err" || fail "leaf $LEAF_C not registered"
   [ "$(probe_links)" -gt 0 ] || fail "no uprobes attached for the running Go leaves"
+  grep -q "Go binary of pid $LEAF_ODD (unknown version) not probed: Go function table but no Go build info" \
+    "$TMP/dump.err" || fail "no info log line for the Go binary without build info"
+  if grep -q "Go process $LEAF_ODD registered" "$TMP/dump.err"; then fail "the ununderstood Go binary was registered"; fi
 
   # 2. Fronts after the manager: found at exec.
   DOWN="http://127.0.0.1:$B_PORT/b,http://127.0.0.1:$C_PORT/c"
@@ -124,7 +145,7 @@ run_mode() {  # MODE: multi | perf
   done
 
   # 4. Everything Go stops: the manager must drop the uprobes of each binary (exit notifications).
-  for p in "$FRONT_SEQ" "$FRONT_FAN" "$LEAF_B" "$LEAF_C"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+  for p in "$FRONT_SEQ" "$FRONT_FAN" "$LEAF_B" "$LEAF_C" "$LEAF_ODD"; do kill "$p"; wait "$p" 2>/dev/null || true; done
   PIDS=()
   # (Removing a uprobe waits for an RCU grace period in the kernel: ~tens of ms each, 108 here.)
   T0=$(date +%s%N)
@@ -142,5 +163,5 @@ run_mode() {  # MODE: multi | perf
   log "$MODE: PASS"
 }
 
-run_mode multi
+run_mode auto
 run_mode perf

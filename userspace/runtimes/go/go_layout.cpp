@@ -11,7 +11,7 @@ std::optional<uint32_t> table_goid_offset(const GoVersion& v) {
 }
 
 bool table_request_first_in_request_and_chan(const GoVersion& v) {
-  return v.major == 1 && v.minor >= 17 && v.minor <= 22;
+  return v.major == 1 && v.minor >= 17 && v.minor <= 19;
 }
 
 }  // namespace callscope::runtimes::go

@@ -9,7 +9,8 @@
 //                                                 here (Debian 12 ships 1.19 only): medium confidence
 //  - net/http.requestAndChan: `_ incomparable` (zero-size) then `req *Request`, so a by-value
 //    requestAndChan argument after the receiver puts req in RBX. Checked in Debian's go1.19 source;
-//    1.17/1.18/1.20-1.22 believed identical (medium confidence); later versions unknown.
+//    1.17/1.18 believed identical (the layout dates from 1.15); later versions unknown without DWARF
+//    (the READ record then names the connection only).
 //  - Register ABI (ABIInternal) on amd64 since Go 1.17: integer args RAX RBX RCX RDI RSI R8 R9 R10 R11,
 //    the current g in R14. Go <= 1.16 passes arguments on the stack: not supported.
 #pragma once

@@ -339,5 +339,6 @@ TEST(GoLayout, GoidOffsetTable) {
   EXPECT_FALSE(at("go1.16.15").has_value());
   EXPECT_FALSE(at("go1.27.0").has_value());
   EXPECT_TRUE(table_request_first_in_request_and_chan(*parse_go_version("go1.19.8")));
+  EXPECT_FALSE(table_request_first_in_request_and_chan(*parse_go_version("go1.20.0")));
   EXPECT_FALSE(table_request_first_in_request_and_chan(*parse_go_version("go1.23.0")));
 }
