@@ -9,7 +9,8 @@
 # start after it (found at exec). Also checks that the uprobes exist while Go processes run, go when the
 # last process of a binary exits, and none outlive the manager; and that a Go binary it cannot understand
 # (build info broken) gets an info log line and no probes. Runs twice: with one uprobe_multi link per
-# binary (kernels >= 6.6; the default) and with one perf-event uprobe per offset (older kernels).
+# binary (kernels >= 6.6; the default), with one perf-event uprobe per offset (older kernels), and with
+# the request-only net/http probes (ROUNDTRIP and WRITE entries: caller -> writeLoop only).
 # Root; run it under `flock /tmp/cs-root.lock`. Fails (never skips) when BPF or Go is missing.
 # Usage: bash test_go_runtime.sh <path-to-callscope-binary>  (the Go tools are found in its build tree)
 set -euo pipefail
@@ -67,14 +68,16 @@ print(n)
 PYEOF
 }
 
-run_mode() {  # MODE: auto (uprobe_multi where the kernel has it) | perf
+run_mode() {  # MODE: auto (uprobe_multi where the kernel has it) | perf | request-only (fewer probes)
   MODE="$1"
   DUMP_FLAGS=""; READY="uprobe_multi"
   # Auto mode uses uprobe_multi links where the kernel has them (6.6+), else falls back.
   if ! "$PY" -c 'import os,sys; v=tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2]); sys.exit(v < (6, 6))'; then
     READY="perf uprobes"
   fi
+  CHECK_FLAGS=""
   if [ "$MODE" = perf ]; then DUMP_FLAGS="--perf-uprobes"; READY="perf uprobes"; fi
+  if [ "$MODE" = request-only ]; then DUMP_FLAGS="--request-only"; CHECK_FLAGS="--request-only"; fi
   rm -f "$TMP"/*.truth "$TMP"/*.out "$TMP"/*.err "$TMP"/events.jsonl "$TMP"/go_seq "$TMP"/go_fan
   PORTS=()
   while [ "${#PORTS[@]}" -lt 5 ]; do
@@ -157,7 +160,7 @@ PYEOF
   DUMP_PID=""
   if bpftool prog show 2>/dev/null | grep -q "name go_newproc1_"; then fail "Go BPF programs outlive the manager"; fi
 
-  "$PY" "$HERE/go/check_go_events.py" "$TMP/events.jsonl" \
+  "$PY" "$HERE/go/check_go_events.py" $CHECK_FLAGS "$TMP/events.jsonl" \
     "$FRONT_SEQ:$TMP/front_seq.truth" "$FRONT_FAN:$TMP/front_fan.truth" \
     "$LOAD_SEQ:$TMP/load_seq.truth" "$LOAD_FAN:$TMP/load_fan.truth" || fail "probe events do not match the ground truth"
   log "$MODE: PASS"
@@ -165,3 +168,4 @@ PYEOF
 
 run_mode auto
 run_mode perf
+run_mode request-only

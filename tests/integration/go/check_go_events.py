@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the Go probe events (go_events_dump output) against the ground truth the Go programs logged.
 
-Usage: check_go_events.py EVENTS.jsonl PID:TRUTH.jsonl [PID:TRUTH.jsonl ...]
+Usage: check_go_events.py [--request-only] EVENTS.jsonl PID:TRUTH.jsonl [PID:TRUTH.jsonl ...]
+(--request-only: the events come from go_events_dump --request-only; only (caller, writer) is checked)
 
 For each process (pid) with a truth log:
   lineage   every `go` statement the program logged (parent goid -> child goid) is a newproc event;
@@ -26,7 +27,7 @@ def load(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def check_process(pid, events, truth, problems, summary):
+def check_process(pid, events, truth, problems, summary, request_only):
     evs = [e for e in events if e.get("pid") == pid]
     if not evs:
         problems.append(f"pid {pid}: no Go events at all (was the process registered before its traffic?)")
@@ -64,6 +65,9 @@ def check_process(pid, events, truth, problems, summary):
     triples = collections.Counter()
     failed_attempts = 0
     inside = {}  # (kind, goid) -> depth, for pairing
+    if request_only:
+        check_request_only(name, evs, calls, problems, summary, spawns, handlers, loops)
+        return
     for e in evs:
         t = e["type"]
         if t in ("roundtrip", "write", "read"):
@@ -121,11 +125,42 @@ def check_process(pid, events, truth, problems, summary):
                    f"{failed_attempts} failed attempts")
 
 
+def check_request_only(name, evs, calls, problems, summary, spawns, handlers, loops):
+    """--request-only probes: ROUNDTRIP(caller, req) then WRITE(writer, req): (caller, writer) pairs."""
+    others = [e for e in evs if e["type"] not in ("newproc", "roundtrip", "write")]
+    if others:
+        problems.append(f"{name}: {len(others)} records of types not probed in request-only mode: {others[0]}")
+    open_by_req = {}
+    pairs = collections.Counter()
+    for e in evs:
+        if e["type"] == "roundtrip":
+            open_by_req[e["req"]] = e["goid"]
+        elif e["type"] == "write":
+            caller = open_by_req.pop(e["req"], None)
+            if caller is None:
+                problems.append(f"{name}: write of request {e['req']:#x} with no roundtrip before it")
+            else:
+                pairs[(caller, e["goid"])] += 1
+    truth = collections.Counter((t["caller"], t["writer"]) for t in calls)
+    for k, n in list((truth - pairs).items())[:10]:
+        problems.append(f"{name}: call (caller, writer)={k} x{n} logged by the program, not rebuilt from the probes")
+    for k, n in list((pairs - truth).items())[:10]:
+        problems.append(f"{name}: call {k} x{n} rebuilt from the probes, not logged by the program")
+    roundtrips = sum(1 for e in evs if e["type"] == "roundtrip")
+    if roundtrips != len(calls):
+        problems.append(f"{name}: {roundtrips} roundtrip entries for {len(calls)} calls")
+    summary.append(f"{name} (request-only): {len(calls)} calls, {sum((pairs & truth).values())} (caller, writer) "
+                   f"pairs matched, {len(spawns)} spawns, {len(handlers)} handlers, {len(loops)} conn loops")
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    events = load(sys.argv[1])
+    args = sys.argv[1:]
+    request_only = "--request-only" in args
+    args = [a for a in args if a != "--request-only"]
+    events = load(args[0])
     problems, summary = [], []
     stats = [e for e in events if e["type"] == "stats"]
     if not stats:
@@ -144,9 +179,9 @@ def main():
     unknown = [e for e in events if e["type"] == "unknown"]
     if unknown:
         problems.append(f"{len(unknown)} records of unknown type, e.g. {unknown[0]}")
-    for arg in sys.argv[2:]:
+    for arg in args[1:]:
         pid, path = arg.split(":", 1)
-        check_process(int(pid), events, load(path), problems, summary)
+        check_process(int(pid), events, load(path), problems, summary, request_only)
     for line in summary:
         print("check_go_events:", line)
     for p in problems[:40]:

@@ -3,7 +3,8 @@
 // Prints "ready" on stderr once the processes already running are registered; on SIGINT/SIGTERM it
 // drains the ring buffer, prints a {"type":"stats",...} line and one {"type":"prog_stats",...} line per
 // BPF program (run count and time, with kernel.bpf_stats_enabled=1), and exits (its uprobes go with it).
-// Usage: go_events_dump [--rescan-ms N] [--perf-uprobes]   (--perf-uprobes: no uprobe_multi links)
+// Usage: go_events_dump [--rescan-ms N] [--perf-uprobes] [--request-only]
+//   --perf-uprobes: no uprobe_multi links; --request-only: net/http ROUNDTRIP and WRITE entries only.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/epoll.h>
@@ -21,6 +22,7 @@
 
 using callscope::runtimes::go::GoRuntime;
 using callscope::runtimes::go::GoAttachMode;
+using callscope::runtimes::go::GoHttpProbes;
 using callscope::runtimes::go::GoRuntimeOptions;
 
 namespace {
@@ -68,8 +70,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rescan-ms") && i + 1 < argc) rescan_ms = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--perf-uprobes")) opts.attach_mode = GoAttachMode::kPerfUprobes;
+    else if (!std::strcmp(argv[i], "--request-only")) opts.http_probes = GoHttpProbes::kRequestOnly;
     else {
-      std::fprintf(stderr, "usage: %s [--rescan-ms N] [--perf-uprobes]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--rescan-ms N] [--perf-uprobes] [--request-only]\n", argv[0]);
       return 2;
     }
   }

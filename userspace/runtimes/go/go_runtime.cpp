@@ -54,6 +54,7 @@ std::unique_ptr<GoRuntime> GoRuntime::open(int ringbuf_map_fd, int go_procs_map_
 std::unique_ptr<GoRuntime> GoRuntime::open(const GoRuntimeOptions& options, std::string& error) {
   std::unique_ptr<GoRuntime> rt(new GoRuntime());
   rt->self_ = getpid();
+  rt->http_probes_ = options.http_probes;
   // Load with the uprobe_multi program when asked; a kernel that refuses it gets the object without it.
   bool want_multi = options.attach_mode == GoAttachMode::kAuto;
   int err = 0;
@@ -231,9 +232,14 @@ namespace {
 
 // (cookie/handler, offset) pairs of a binary: returns first (an entry without its return would leave
 // newproc1's parent slot to the LRU).
-std::vector<std::pair<cs_go_probe, uint64_t>> probe_points(const GoBinaryInfo& info) {
+std::vector<std::pair<cs_go_probe, uint64_t>> probe_points(const GoBinaryInfo& info, GoHttpProbes which) {
   std::vector<std::pair<cs_go_probe, uint64_t>> out;
   for (const GoProbeSite& site : info.probes) {
+    if (which == GoHttpProbes::kRequestOnly && site.kind != GoProbeKind::kNewproc1) {
+      if (site.kind == GoProbeKind::kHttpRoundTrip) out.emplace_back(CS_GO_PROBE_ROUNDTRIP_ENTER, site.probe_offset);
+      if (site.kind == GoProbeKind::kHttpRequestWrite) out.emplace_back(CS_GO_PROBE_WRITE_ENTER, site.probe_offset);
+      continue;
+    }
     cs_go_probe enter{}, ret{};
     switch (site.kind) {
       case GoProbeKind::kNewproc1:
@@ -274,13 +280,13 @@ bool GoRuntime::attach(GoProbedBinary& bin, const std::string& path) {
   }
   if (!multi_) ok = attach_perf(bin, path, links);
   if (!ok) return false;
-  bin.uprobes = probe_points(bin.info).size();
+  bin.uprobes = probe_points(bin.info, http_probes_).size();
   links_[bin.identity] = std::move(links);
   return true;
 }
 
 bool GoRuntime::attach_multi(GoProbedBinary& bin, const std::string& path, Links& out) {
-  auto points = probe_points(bin.info);
+  auto points = probe_points(bin.info, http_probes_);
   std::vector<uint64_t> offsets, cookies;
   for (auto [probe, off] : points) {
     cookies.push_back(probe);
@@ -320,7 +326,7 @@ bool GoRuntime::attach_perf(GoProbedBinary& bin, const std::string& path, Links&
     }
     return nullptr;
   };
-  for (auto [probe, off] : probe_points(bin.info)) {
+  for (auto [probe, off] : probe_points(bin.info, http_probes_)) {
     bpf_program* prog = program(probe);
     bpf_link* l = bpf_program__attach_uprobe(prog, false, -1, path.c_str(), static_cast<size_t>(off));
     if (!l) {

@@ -37,12 +37,21 @@ enum class GoAttachMode {
   kPerfUprobes,  // one perf-event uprobe per offset (any kernel with uprobes; slow to detach)
 };
 
+// Which net/http hand-offs are probed. Each probe hit costs a trap (measured ~20 us on the test VM, see
+// README): kRequestOnly keeps what links a request to its caller (ROUNDTRIP and WRITE entries, 2 hits per
+// request instead of 6); responses pair with requests by order on the connection anyway.
+enum class GoHttpProbes {
+  kFull,         // ROUNDTRIP, WRITE, READ and their *_DONE
+  kRequestOnly,  // ROUNDTRIP and WRITE entries only
+};
+
 struct GoRuntimeOptions {
   int ringbuf_map_fd = -1;   // main object's "cs_events"; -1: the Go object's own ring buffer
   int go_procs_map_fd = -1;  // main object's "cs_go_procs"; -1: the Go object's own map
   uint32_t own_ringbuf_bytes = 4u << 20;  // size of the own ring buffer (power of two)
   bool scan_at_open = true;  // register the Go processes already running in open()
   GoAttachMode attach_mode = GoAttachMode::kAuto;
+  GoHttpProbes http_probes = GoHttpProbes::kFull;
 };
 
 struct GoRuntimeStats {
@@ -115,6 +124,7 @@ class GoRuntime {
   std::vector<std::pair<uint32_t, uint32_t>> pending_notes_;  // (kind, tgid), filled by the callback
   GoRuntimeStats counters_;
   pid_t self_ = 0;
+  GoHttpProbes http_probes_ = GoHttpProbes::kFull;
 };
 
 }  // namespace callscope::runtimes::go
