@@ -11,10 +11,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 # Build: compiler chain for BPF (clang/llvm), libbpf + bpftool for skeletons, libelf/zlib (libbpf deps),
-# CMake, the C++ libraries the agent links.
+# CMake, the C++ libraries the agent links; libclang-rt-dev: clang's ASan/UBSan/libFuzzer runtimes for the
+# sanitizer stage and scripts/fuzz.sh (clang only recommends it).
 BUILD_PKGS=(
   build-essential cmake pkg-config
-  clang llvm
+  clang llvm libclang-rt-dev
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcapstone-dev libdw-dev
   libboost-program-options-dev libspdlog-dev libfmt-dev
