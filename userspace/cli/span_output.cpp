@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/private_file.h"
 #include "sinks/json_sink.h"
 #include "sinks/tree_sink.h"
 
@@ -20,9 +21,17 @@ std::unique_ptr<SpanOutput> open_span_output(const Options& o, std::string& erro
   if (o.output.empty()) {
     out->file = stdout;
   } else {
-    out->file = std::fopen(o.output.c_str(), "w");
+    // Spans carry request paths and addresses: private like a capture (common/private_file.h).
+    std::string why;
+    const int fd = open_private_output(o.output, why);
+    if (fd < 0) {
+      error = "cannot write spans: " + why;
+      return nullptr;
+    }
+    out->file = ::fdopen(fd, "w");
     if (out->file == nullptr) {
       error = "cannot write spans to " + o.output + ": " + std::strerror(errno);
+      ::close(fd);
       return nullptr;
     }
     out->owns_file = true;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/private_file.h"
 #include "common/record_layout.h"
 #include "record/little_endian.h"
 
@@ -62,16 +63,9 @@ CaptureWriter::~CaptureWriter() {
 std::string CaptureWriter::open(const std::string& path) {
   if (fd_ >= 0) return error_ = "capture writer already open on " + path_;
   path_ = path;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd_ < 0) return error_ = "cannot create " + path + ": " + std::strerror(errno);
-  // An existing file keeps its mode through O_TRUNC: make it private too (never /dev/null and the like).
-  struct stat st {};
-  if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0 && fchmod(fd_, 0600) != 0) {
-    error_ = "cannot make " + path + " private (mode 0600): " + std::strerror(errno);
-    ::close(fd_);
-    fd_ = -1;
-    return error_;
-  }
+  std::string error;
+  fd_ = open_private_output(path, error);  // 0600, no symlink, see common/private_file.h
+  if (fd_ < 0) return error_ = error;
   error_.clear();
   return "";
 }

@@ -89,7 +89,8 @@ class CaptureWriter {
   CaptureWriter(const CaptureWriter&) = delete;
   CaptureWriter& operator=(const CaptureWriter&) = delete;
 
-  // Creates/truncates `path` (a regular file is made mode 0600: it holds payload). Returns "" or e.g.
+  // Creates `path` private to its owner, as it holds payload (common/private_file.h: mode 0600, O_EXCL,
+  // a symlink or another user's file refused, an own file truncated). Returns "" or e.g.
   // "cannot create /x/y.cscap: Permission denied".
   std::string open(const std::string& path);
   // Once, right after open().
