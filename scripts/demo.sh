@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# callscope demo on a fresh Debian 12 machine (run as root):
+# callscope demo on a fresh Debian 12 machine (needs root: re-runs itself under sudo for another user):
 #   installs the dependencies, builds, starts two Flask services on loopback (A calls B), starts the
 #   agent, sends a few requests with curl to A, stops the agent and prints the call trees it saw:
 #   curl (client) -> A (server) -> A (client) -> B (server), with timings.
@@ -14,7 +14,8 @@ BIN="${BUILD_DIR:-$REPO/build}/userspace/callscope"
 say() { echo -e "\n==> $*"; }
 die() { echo "demo.sh: $*" >&2; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || die "run as root (installs packages, loads BPF programs): sudo scripts/demo.sh"
+source "$REPO/scripts/lib/as_root.sh"
+cs_as_root "$0" "$@"
 
 if [ "${DEMO_SKIP_BUILD:-0}" != 1 ]; then
   say "Installing dependencies"

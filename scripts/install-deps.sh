@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # Installs every build, test and demo dependency of callscope from Debian packages.
-# Safe to run repeatedly. Needs root (apt-get).
+# Safe to run repeatedly. Needs root (apt-get): re-runs itself under sudo when started by another user.
 set -euo pipefail
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps.sh: run as root (it calls apt-get install)" >&2
-  exit 1
-fi
+source "$(cd "$(dirname "$0")" && pwd)/lib/as_root.sh"
+cs_as_root "$0" "$@"
 
 export DEBIAN_FRONTEND=noninteractive
 
