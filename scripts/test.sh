@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds everything with tests, and runs the whole suite with ctest: unit,
-# fuzz (deterministic driver over the corpus) and integration (root: real BPF, real servers).
+# fuzz (deterministic driver over the corpus) and integration (root: real BPF, real servers); then the
+# sanitizer stage (scripts/test_sanitizers.sh: unit tests and libFuzzer targets under ASan+UBSan, in
+# build-sanitize/). Needs root: re-runs itself under sudo when started by another user.
 # Exit status is non-zero when any test fails or when no test ran at all.
-# Env: BUILD_DIR (default <repo>/build), CTEST_ARGS (extra ctest options, e.g. "-L unit").
+# Env: BUILD_DIR (default <repo>/build), CTEST_ARGS (extra ctest options, e.g. "-L unit"),
+#      SANITIZER_STAGE=0 (leave out the sanitizer stage; said in the result), FUZZ_SECONDS (per libFuzzer
+#      target in the sanitizer stage, default 60).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
+source "$REPO/scripts/lib/as_root.sh"
+cs_as_root "$0" "$@"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 export BUILD_DIR
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "test.sh: run as root (installs packages; the integration tests load BPF programs)" >&2
-  exit 1
-fi
 
 bash "$REPO/scripts/install-deps.sh"
 bash "$REPO/scripts/build.sh"
@@ -32,3 +33,14 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 echo "test.sh: all $ran tests passed"
+
+if [ "${SANITIZER_STAGE:-1}" = 0 ]; then
+  echo "test.sh: sanitizer stage NOT run (SANITIZER_STAGE=0): ASan/UBSan and libFuzzer untested"
+  exit 0
+fi
+stage_start=$SECONDS
+bash "$REPO/scripts/test_sanitizers.sh" || {
+  echo "test.sh: FAIL: sanitizer stage (scripts/test_sanitizers.sh) failed" >&2
+  exit 1
+}
+echo "test.sh: all $ran tests passed; sanitizer stage passed in $((SECONDS - stage_start)) s"
