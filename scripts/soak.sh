@@ -110,8 +110,14 @@ sample() {  # one row: /proc of the agent + the traffic and span counters
   hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$AGENT_PID/status" 2>/dev/null)" || return 1
   ticks="$(awk '{print $14 + $15}' "/proc/$AGENT_PID/stat" 2>/dev/null)" || return 1
   [ -n "$rss" ] && [ -n "$ticks" ] || return 1
-  read -r _ req err _ <"$TRAFFIC_STATS" 2>/dev/null || { req=0; err=0; }
-  spans="$(cat "$SPANS_COUNT")"
+  req=0 err=0
+  [ ! -s "$TRAFFIC_STATS" ] || read -r _ req err _ <"$TRAFFIC_STATS" || true
+  # The counter rewrites its file in place: an empty read is the instant between truncate and write.
+  for _ in 1 2 3 4 5; do
+    spans="$(cat "$SPANS_COUNT")"
+    [ -z "$spans" ] || break
+    sleep 0.05
+  done
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$rss" "$hwm" "$ticks" "${req:-0}" "${err:-0}" "${spans:-0}" >>"$SAMPLES"
   printf '%8s s  rss %6s MB  cpu %5s%%  requests %8s  errors %4s  spans %9s\n' "$t" "$((rss / 1024))" \
     "$(tail -n 2 "$SAMPLES" | awk -v hz="$HZ" 'NR == 1 && $1 ~ /^[0-9]+$/ { t = $1; c = $4; ok = 1 } NR == 2 && ok && $1 > t { printf "%.1f", ($4 - c) / hz / ($1 - t) * 100 }')" \
@@ -140,9 +146,10 @@ cp "$CS_TMP/traffic.log" "$OUT/traffic.log"
 
 verdict=0
 "$PY" - "$SAMPLES" "$HZ" "$WARMUP" "$MAX_GROWTH_MB" "$cs_stop_agent_rc" "$traffic_rc" "$(cat "$SPANS_COUNT")" \
-  "$(uname -r)" "$("$CS_BIN" --version 2>/dev/null | head -n 1)" "$RATE" <<'PY' | tee "$OUT/summary.txt" || verdict=$?
+  "$(uname -r)" "$("$CS_BIN" --version 2>/dev/null | head -n 1)" "$RATE" "$SECONDS_TOTAL" <<'PY' | tee "$OUT/summary.txt" || verdict=$?
 import sys
-path, hz, warmup, bound_mb, agent_rc, traffic_rc, final_spans, kernel, version, rate = sys.argv[1:]
+path, hz, warmup, bound_mb, agent_rc, traffic_rc, final_spans, kernel, version, rate, duration = sys.argv[1:]
+duration = int(duration)
 hz, warmup, bound_mb, agent_rc, traffic_rc = float(hz), float(warmup), float(bound_mb), int(agent_rc), int(traffic_rc)
 rows = [list(map(int, l.split("\t"))) for l in open(path).read().splitlines()[1:]]
 print(f"soak: {version or 'callscope'}, kernel {kernel}, {rate} requests/s offered, warm-up {warmup:.0f} s, "
@@ -169,7 +176,8 @@ mx = sum(r[0] for r in after) / n
 my = sum(r[1] for r in after) / n
 sxx = sum((r[0] - mx) ** 2 for r in after)
 slope = (sum((r[0] - mx) * (r[1] - my) for r in after) / sxx / 1024 * 3600) if sxx else 0.0
-stalled = [b[0] for a, b in zip(after, after[1:]) if b[6] <= a[6]]
+# Every interval while the traffic runs brings new spans (the last sample, after the traffic, may not).
+stalled = [b[0] for a, b in zip(after, after[1:]) if b[0] <= duration and b[6] <= a[6]]
 last = rows[-1]
 problems = []
 if agent_rc != 0:
