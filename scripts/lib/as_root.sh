@@ -6,7 +6,8 @@
 # - Not root, no sudo: exits 1 saying how to get a root shell.
 # The variables kept across sudo (sudo resets the environment):
 CS_AS_ROOT_KEEP=(BUILD_DIR BUILD_TYPE CMAKE_ARGS CTEST_ARGS JOBS SAN_BUILD_DIR FUZZ_SECONDS SANITIZER_STAGE
-  DEMO_A_PORT DEMO_B_PORT DEMO_SKIP_BUILD SOAK_MINUTES SOAK_INTERVAL SOAK_WARMUP SOAK_MAX_GROWTH_MB)
+  DEMO_A_PORT DEMO_B_PORT DEMO_SKIP_BUILD
+  SOAK_MINUTES SOAK_INTERVAL SOAK_WARMUP SOAK_MAX_GROWTH_MB SOAK_PORTS)
 
 cs_as_root() {
   local script name
@@ -19,13 +20,13 @@ cs_as_root() {
     exit 1
   fi
   if ! command -v sudo >/dev/null 2>&1; then
-    echo "$name: needs root (it installs packages and loads BPF programs) and sudo is not installed:" \
+    echo "$name: needs root (packages, BPF programs) and sudo is not installed:" \
       "run it from a root shell (su -, or docker exec -u 0)" >&2
     exit 1
   fi
   local v keep=(CS_AS_ROOT_REEXEC=1)
   for v in "${CS_AS_ROOT_KEEP[@]}"; do
-    [ -n "${!v+set}" ] && keep+=("$v=${!v}")
+    if [ -n "${!v+set}" ]; then keep+=("$v=${!v}"); fi
   done
   echo "$name: not root; re-running under sudo" >&2
   exec sudo -- env "${keep[@]}" bash "$script" "$@"
