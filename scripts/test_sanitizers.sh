@@ -28,8 +28,15 @@ CC=clang CXX=clang++ cmake -S "$REPO" -B "$SAN_BUILD_DIR" -G "Unix Makefiles" -D
   echo "test_sanitizers.sh: FAIL: configuring $SAN_BUILD_DIR (log: $SAN_BUILD_DIR/configure.log)" >&2
   exit 1
 }
-cmake --build "$SAN_BUILD_DIR" -j "$JOBS" --target unit_tests fuzz_targets
+cmake --build "$SAN_BUILD_DIR" -j "$JOBS" --target sanitizer_stage_binaries
 built=$SECONDS
+# A test binary that was not built would silently drop its tests from the labels: refuse.
+not_built="$(cd "$SAN_BUILD_DIR" && ctest -N | sed -n 's/.*Test *#[0-9]*: \(.*_NOT_BUILT\)$/\1/p')"
+if [ -n "$not_built" ]; then
+  echo "test_sanitizers.sh: FAIL: test binaries not built: $not_built (add them to sanitizer_stage_binaries" \
+    "in tests/CMakeLists.txt)" >&2
+  exit 1
+fi
 
 rc=0
 (cd "$SAN_BUILD_DIR" && ctest -L '^(unit|fuzz)$' --output-on-failure --no-tests=error -j "$JOBS" --timeout 900) \
