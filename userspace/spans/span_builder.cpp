@@ -23,8 +23,9 @@ const SyscallMeta& caller_of(const Connection& c, const Message& request) {
 // The ExchangeSink of one connection: keeps the span ids of its unanswered requests in order.
 class ConnExchangeSink : public ExchangeSink {
  public:
-  ConnExchangeSink(Connection& conn, Correlator& correlator, PipelineStats& stats, const ProcessTable& processes)
-      : conn_(conn), correlator_(correlator), stats_(stats), processes_(processes) {}
+  ConnExchangeSink(Connection& conn, Correlator& correlator, PipelineStats& stats, const ProcessTable& processes,
+                   bool raw_query_text)
+      : conn_(conn), correlator_(correlator), stats_(stats), processes_(processes), raw_query_text_(raw_query_text) {}
 
   ~ConnExchangeSink() override {
     for (const Early& e : early_) correlator_.discard(e.id);  // heads whose request never completed
@@ -70,7 +71,7 @@ class ConnExchangeSink : public ExchangeSink {
       return;
     }
     Pending& p = pending_[head_++];
-    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service));
+    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service, raw_query_text_));
   }
 
  private:
@@ -108,6 +109,7 @@ class ConnExchangeSink : public ExchangeSink {
   Correlator& correlator_;
   PipelineStats& stats_;
   const ProcessTable& processes_;
+  const bool raw_query_text_;
   std::vector<Early> early_;  // spans opened at a request head whose request is not complete yet
   // Unanswered requests, oldest at head_ (a std::deque would cost ~600 bytes per idle connection).
   std::vector<Pending> pending_;
@@ -132,11 +134,12 @@ const char* end_message(Exchange::End end, bool has_response) {
 
 }  // namespace
 
-SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes)
-    : correlator_(correlator), stats_(stats), processes_(processes) {}
+SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes,
+                         bool raw_query_text)
+    : correlator_(correlator), stats_(stats), processes_(processes), raw_query_text_(raw_query_text) {}
 
 std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
-  return std::make_unique<ConnExchangeSink>(conn, correlator_, stats_, processes_);
+  return std::make_unique<ConnExchangeSink>(conn, correlator_, stats_, processes_, raw_query_text_);
 }
 
 void SpanBuilder::connected(Connection& conn, const SyscallMeta& at) {
@@ -145,7 +148,8 @@ void SpanBuilder::connected(Connection& conn, const SyscallMeta& at) {
 
 void SpanBuilder::closed(Connection& conn) { correlator_.connection_closed(conn.gen); }
 
-Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service) {
+Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service,
+                             bool raw_query_text) {
   Span s;
   const Message& req = ex.request;
   const bool client = c.is_client();
@@ -157,6 +161,7 @@ Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string
   ctx.server_port = client ? c.remote.port : c.local.port;
   ctx.client_address = client ? c.local_ip : c.remote_ip;
   ctx.client_port = client ? c.local.port : c.remote.port;
+  ctx.raw_query_text = raw_query_text;
   ex.describe(ctx, s);
 
   s.service.assign(service);

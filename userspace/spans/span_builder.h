@@ -32,19 +32,23 @@ namespace cs {
 
 class SpanBuilder : public ConnectionObserver {
  public:
-  SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes);
+  // `raw_query_text`: database spans keep their query text verbatim (PipelineConfig::raw_query_text).
+  SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes,
+              bool raw_query_text = false);
 
   std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) override;
   void connected(Connection& conn, const SyscallMeta& at) override;
   void closed(Connection& conn) override;
 
   // Builds the span of one exchange seen on `conn` (exposed for tests).
-  static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
+  static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service,
+                        bool raw_query_text = false);
 
  private:
   Correlator& correlator_;
   PipelineStats& stats_;
   const ProcessTable& processes_;
+  const bool raw_query_text_;
 };
 
 }  // namespace cs
