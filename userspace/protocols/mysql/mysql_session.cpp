@@ -305,6 +305,8 @@ void MysqlSession::on_response(const db::Frame& f) {
         ex.result_set = true;
         columns_left_ = n;
         resp_ = Resp::Columns;
+        // MariaDB's cached metadata: one more byte after the count, 0 when the definitions are not sent.
+        if (f.body_len == at + 1 && f.body.size() > at && f.body[at] == 0) resp_ = Resp::AfterColumns;
       }
       return;
     case Resp::Columns:
