@@ -75,8 +75,11 @@ void MysqlSession::on_segment(Dir dir, const Segment& seg) {
   const bool client = dir == request_dir_;
   if (first_segment_) {
     first_segment_ = false;
-    if (!client && is_greeting(seg.captured)) {
-      phase_ = Phase::Greeting;  // a new connection: read from its first byte
+    const std::string_view c = seg.captured;
+    if (!client && (c.size() < 5 || (c[3] == 0 && c[4] == 0x0a))) {
+      // Detection trusts no other server bytes than a greeting: a new connection, read from its first
+      // byte.
+      phase_ = Phase::Greeting;
       sync_ = Sync::Synced;
     } else {
       server_.hold();  // joined mid-stream: responses are read from after the next command

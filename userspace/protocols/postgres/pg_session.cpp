@@ -103,8 +103,8 @@ void PgSession::on_segment(Dir dir, const Segment& seg) {
   if (phase_ == Phase::Encrypted) return;
   if (dir == request_dir_) {
     if (!phase_known_) {
-      phase_known_ = true;
-      phase_ = looks_like_startup(seg.captured) ? Phase::Startup : Phase::Ready;
+      decide_phase(seg);
+      return;
     }
     frontend_.feed(seg);
     return;
@@ -114,6 +114,30 @@ void PgSession::on_segment(Dir dir, const Segment& seg) {
     sync_ = Sync::Synced;
   }
   backend_.feed(seg);
+}
+
+void PgSession::decide_phase(const Segment& seg) {
+  // A startup packet is told by its first 8 bytes (length, code); hold smaller first segments.
+  const bool whole = seg.captured.size() == seg.len;
+  if (held_.empty() && (seg.captured.size() >= 8 || !whole)) {
+    phase_known_ = true;
+    phase_ = is_startup_header(seg.captured) ? Phase::Startup : Phase::Ready;
+    frontend_.feed(seg);
+    return;
+  }
+  held_.push_back(Held{seg, std::string(seg.captured)});
+  held_bytes_ += seg.captured.size();
+  if (held_bytes_ < 8 && whole && held_.size() < 8) return;
+  std::string first;
+  for (const Held& h : held_) first += h.bytes;
+  phase_known_ = true;
+  phase_ = is_startup_header(first) ? Phase::Startup : Phase::Ready;
+  std::vector<Held> held = std::move(held_);
+  held_.clear();
+  for (Held& h : held) {
+    h.seg.captured = h.bytes;
+    frontend_.feed(h.seg);
+  }
 }
 
 void PgSession::on_frame(bool frontend, const db::Frame& f) {

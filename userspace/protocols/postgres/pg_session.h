@@ -27,6 +27,7 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "protocols/db/framed_reader.h"
 #include "protocols/db/in_order_exchanges.h"
@@ -79,7 +80,15 @@ class PgSession final : public ProtocolSession, private db::FramedReader::Owner 
   db::FramedReader frontend_;
   db::FramedReader backend_;
   Phase phase_ = Phase::Startup;
-  bool phase_known_ = false;    // decided from the first frontend bytes
+  bool phase_known_ = false;    // decided from the first 8 frontend bytes
+  // The first frontend segments, held until 8 bytes tell a startup packet from a normal message.
+  struct Held {
+    Segment seg;
+    std::string bytes;
+  };
+  std::vector<Held> held_;
+  size_t held_bytes_ = 0;
+  void decide_phase(const Segment& seg);
   bool tls_answer_pending_ = false;  // SSLRequest / GSSENCRequest sent: the backend answers one byte
   Sync sync_ = Sync::WaitRequest;
   bool pipelining_ = false;     // a Sync or Query was sent while another waited for its ReadyForQuery

@@ -16,6 +16,15 @@ std::string_view cstring(std::string_view body, size_t& at) {
   return s;
 }
 
+bool is_startup_header(std::string_view b) {
+  if (b.size() < 8) return false;
+  const uint32_t len = be32(b.data());
+  const uint32_t code = be32(b.data() + 4);
+  if (code == kSslRequest || code == kGssEncRequest) return len == 8;
+  if (code == kCancelRequest) return len == 16;
+  return code == kProtocol30 && len >= 9 && len <= kMaxStartupLength;
+}
+
 bool looks_like_startup(std::string_view b) {
   if (b.size() < 8) return false;
   const uint32_t len = be32(b.data());

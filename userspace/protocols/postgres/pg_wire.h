@@ -29,6 +29,9 @@ std::string_view cstring(std::string_view body, size_t& at);
 // GSSENCRequest or a CancelRequest.
 bool looks_like_startup(std::string_view b);
 
+// `b` starts with the 8-byte header of one of those (length and code only).
+bool is_startup_header(std::string_view b);
+
 // `b` is exactly a run of whole frontend messages of the normal phase, ending with a Sync or Flush, or a
 // single Query whose text ends with its NUL.
 bool is_frontend_run(std::string_view b);
