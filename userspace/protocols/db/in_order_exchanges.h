@@ -33,8 +33,9 @@ class InOrderExchanges {
 
   bool empty() const { return head_ == q_.size(); }
   size_t size() const { return q_.size() - head_; }
-  Ex& front() { return q_[head_]; }
-  Ex& at(size_t i) { return q_[head_ + i]; }
+  // The oldest request waiting for an answer (never one that gets none: those are reported as soon as
+  // they are the oldest).
+  Ex& front() { return q_[head_].ex; }
   bool alternating() const { return alternating_; }
 
   // A whole request: reported, and queued for its answer. Returns false if the oldest pending request had
@@ -53,8 +54,8 @@ class InOrderExchanges {
       q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
-    q_.push_back(std::move(ex));
-    Ex& e = q_.back();
+    q_.push_back(Entry{std::move(ex), false});
+    Ex& e = q_.back().ex;
     sink_.request_complete(e.request, request_dir_);
     return !evicted;
   }
@@ -79,10 +80,26 @@ class InOrderExchanges {
     sink_.exchange_complete(f, request_dir_);
     pop();
   }
-  // A request that gets no answer (e.g. COM_QUIT, memcached noreply): complete as it is, nothing paired.
-  void complete_without_answer(Ex&& ex) {
+  // A request that gets no answer (memcached noreply): reported, and complete as it is once every older
+  // request has ended (exchanges are reported in request order).
+  // Returns false if the oldest pending request had to be evicted to make room (a loss, as for push).
+  bool push_unanswered(Ex&& ex) {
     sink_.request_complete(ex.request, request_dir_);
-    sink_.exchange_complete(ex, request_dir_);
+    if (empty()) {
+      sink_.exchange_complete(ex, request_dir_);
+      return true;
+    }
+    bool evicted = false;
+    if (size() >= kMaxPending) {
+      end_front(Exchange::End::Evicted, ex.request.last.exit_ns);
+      evicted = true;
+      if (empty()) {
+        sink_.exchange_complete(ex, request_dir_);
+        return false;
+      }
+    }
+    q_.push_back(Entry{std::move(ex), true});
+    return !evicted;
   }
   // Ends the oldest pending request without (the rest of) its answer.
   void end_front(Exchange::End end, uint64_t ts_ns) {
@@ -95,17 +112,24 @@ class InOrderExchanges {
   void end_all(Exchange::End end, uint64_t ts_ns) {
     while (!empty()) end_front(end, ts_ns != 0 ? ts_ns : front().request.last.exit_ns);
   }
-  // A request seen while the pairing cannot be proven: reported, and ended as Lost at once.
+  // A request seen while the pairing cannot be proven: reported, and ended as Lost (at once when no older
+  // request is pending; the queue is empty then, see the sessions' loss handling).
   void push_lost(Ex&& ex) {
-    sink_.request_complete(ex.request, request_dir_);
     ex.end = Exchange::End::Lost;
     ex.end_ns = ex.request.last.exit_ns;
-    sink_.exchange_complete(ex, request_dir_);
+    (void)push_unanswered(std::move(ex));
   }
 
  private:
+  struct Entry {
+    Ex ex;
+    bool unanswered;  // gets no answer: complete once it is the oldest
+  };
+
   void pop() {
-    if (++head_ == q_.size()) {
+    ++head_;
+    while (head_ < q_.size() && q_[head_].unanswered) sink_.exchange_complete(q_[head_++].ex, request_dir_);
+    if (head_ == q_.size()) {
       q_.clear();
       head_ = 0;
     }
@@ -113,7 +137,7 @@ class InOrderExchanges {
 
   const Dir request_dir_;
   ExchangeSink& sink_;
-  std::vector<Ex> q_;
+  std::vector<Entry> q_;
   size_t head_ = 0;
   bool alternating_ = true;
 };

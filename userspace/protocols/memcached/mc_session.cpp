@@ -136,13 +136,13 @@ void McSession::on_command(const Unit& u) {
   const bool noreply = !is_meta(c) && k.last() == "noreply";
   const bool quiet = is_meta(c) && quiet_meta(k);
   if (noreply) {
-    pending_.complete_without_answer(std::move(ex));
+    if (!pending_.push_unanswered(std::move(ex))) loss();
     return;
   }
   if (quiet) quiet_batch_ = true;
   if (quiet_batch_) {
     if (c != "mn") {
-      pending_.complete_without_answer(std::move(ex));
+      if (!pending_.push_unanswered(std::move(ex))) loss();
       return;
     }
     ex.swallow = true;
