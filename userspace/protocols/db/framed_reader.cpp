@@ -37,7 +37,7 @@ void FramedReader::feed(const Segment& seg) {
       if (body_left_ == 0) finish(next_pos_ + gap, last_meta_);
       // The next message begins where this segment begins: framing holds.
     } else if (state_ != State::Broken) {
-      break_framing(false);
+      break_framing(FramingBreak::Why::Lost, next_pos_);
     }
   }
   if (state_ == State::Broken) {
@@ -64,7 +64,7 @@ void FramedReader::feed(const Segment& seg) {
         const std::string_view h(header_, header_need_);
         const int64_t n = owner_.body_length(side_, h);
         if (n < 0) {
-          break_framing(true);
+          break_framing(FramingBreak::Why::Garbage, pos + off);
           break;
         }
         body_left_ = static_cast<uint64_t>(n);
@@ -95,7 +95,8 @@ void FramedReader::feed(const Segment& seg) {
       f_.uncaptured += n;
       if (body_left_ == 0) finish(pos + len, meta_);
     } else {
-      break_framing(false);  // a header (or the next message) lies in bytes that were not copied
+      // A header (or the next message) lies in bytes that were not copied.
+      break_framing(FramingBreak::Why::Uncaptured, pos + cap.size());
     }
   }
   next_pos_ = pos + len;
@@ -122,12 +123,21 @@ void FramedReader::finish(uint64_t end_pos, const SyscallMeta& last) {
   if (body_.capacity() > kKeepBodyCapacity) std::string().swap(body_);
 }
 
-void FramedReader::break_framing(bool parse_error) {
-  if (parse_error) ++stats_.parse_errors;
-  if (state_ == State::Header || state_ == State::Body) ++stats_.truncated_messages;
+void FramedReader::break_framing(FramingBreak::Why why, uint64_t at_pos) {
+  if (why == FramingBreak::Why::Garbage) ++stats_.parse_errors;
+  FramingBreak b;
+  b.why = why;
+  b.ts_ns = meta_.exit_ns;
+  b.start_pos = at_pos;
+  b.first = meta_;
+  if (state_ == State::Header || state_ == State::Body) {
+    ++stats_.truncated_messages;
+    b.start_pos = f_.start_pos;
+    b.first = f_.first;
+  }
   state_ = State::Broken;
   armed_ = false;
-  owner_.on_broken(side_, meta_.exit_ns);
+  owner_.on_broken(side_, b);
 }
 
 }  // namespace cs::db

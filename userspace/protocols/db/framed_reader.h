@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocols/db/framing_break.h"
 #include "protocols/protocol.h"
 
 namespace cs::db {
@@ -47,7 +48,7 @@ class FramedReader {
     // After lost framing: does this segment start with a message? (Only strong evidence.)
     virtual bool proves_start(bool side, std::string_view captured, uint64_t len) const = 0;
     virtual void on_frame(bool side, const Frame& f) = 0;
-    virtual void on_broken(bool side, uint64_t ts_ns) = 0;
+    virtual void on_broken(bool side, const FramingBreak& why) = 0;
 
    protected:
     ~Owner() = default;
@@ -69,13 +70,16 @@ class FramedReader {
   bool broken() const { return state_ == State::Broken; }
   bool stopped() const { return state_ == State::Stopped; }
   bool at_boundary() const { return state_ == State::Idle; }
+  // Stream position after the last byte seen, and the call that carried it.
+  uint64_t next_pos() const { return next_pos_; }
+  const SyscallMeta& last_meta() const { return last_meta_; }
 
  private:
   enum class State : uint8_t { Idle, Header, Body, Broken, Stopped };
 
   void begin(size_t off);
   void finish(uint64_t end_pos, const SyscallMeta& last);
-  void break_framing(bool parse_error);
+  void break_framing(FramingBreak::Why why, uint64_t at_pos);
 
   const bool side_;
   Owner& owner_;

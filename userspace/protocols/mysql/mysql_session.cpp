@@ -126,6 +126,7 @@ void MysqlSession::on_client(const db::Frame& f) {
 }
 
 void MysqlSession::on_command(const db::Frame& f) {
+  if (answer_cut_) finish_cut();
   if (!pending_.empty()) {
     // A command while the last response is incomplete: the pairing was lost somewhere.
     ++stats_.parse_errors;
@@ -380,9 +381,31 @@ void MysqlSession::complete(const db::Frame& f) {
   pending_.finish_front(f.end_pos, f.last);
 }
 
-void MysqlSession::on_broken(bool, uint64_t) { loss(); }
+void MysqlSession::on_broken(bool client, const db::FramingBreak& why) {
+  if (!client && why.why == db::FramingBreak::Why::Uncaptured && !pending_.empty() && phase_ == Phase::Command) {
+    answer_cut_ = true;
+    cut_start_ = why.start_pos;
+    cut_first_ = why.first;
+    server_.hold();
+    sync_ = Sync::WaitRequest;
+    return;
+  }
+  loss();
+}
+
+void MysqlSession::finish_cut() {
+  answer_cut_ = false;
+  resp_ = Resp::None;
+  server_continues_ = false;
+  if (pending_.empty()) return;
+  MysqlExchange& f = pending_.front();
+  if (!f.has_response) pending_.start_front(cut_start_, cut_first_);
+  f.response.truncated = true;
+  pending_.finish_front(server_.next_pos(), server_.last_meta());
+}
 
 void MysqlSession::loss() {
+  answer_cut_ = false;
   pending_.end_all(Exchange::End::Lost, 0);
   resp_ = Resp::None;
   server_continues_ = false;
@@ -394,6 +417,7 @@ void MysqlSession::loss() {
 }
 
 void MysqlSession::on_close(uint64_t ts_ns, bool reset) {
+  if (answer_cut_) finish_cut();
   pending_.end_all(reset ? Exchange::End::ConnectionReset : Exchange::End::ConnectionClosed, ts_ns);
   resp_ = Resp::None;
 }

@@ -15,6 +15,9 @@
 //  - Handshake: the greeting tells MySQL from MariaDB and the server's capabilities, the handshake
 //    response the client's and the database. An SSL request, or compression, makes the rest unreadable:
 //    the session stops reading the connection.
+//  - A response longer than the captured bytes (packet headers among the bytes not copied) ends where the
+//    server's bytes end, once the next command proves it was over (half-duplex); its rows past the
+//    captured bytes are not counted.
 //  - After lost bytes: the command reader restarts at a segment holding exactly one command packet; the
 //    response reader at the first server segment after the next command (half-duplex makes that its
 //    response; its first packet must have sequence id 1).
@@ -57,7 +60,7 @@ class MysqlSession final : public ProtocolSession, private db::FramedReader::Own
   size_t keep_bytes(bool client, std::string_view header) const override;
   bool proves_start(bool client, std::string_view captured, uint64_t len) const override;
   void on_frame(bool client, const db::Frame& f) override;
-  void on_broken(bool client, uint64_t ts_ns) override;
+  void on_broken(bool client, const db::FramingBreak& why) override;
 
   void on_client(const db::Frame& f);
   void on_server(const db::Frame& f);
@@ -71,6 +74,9 @@ class MysqlSession final : public ProtocolSession, private db::FramedReader::Own
   void end_of_result(const db::Frame& f, uint16_t status);
   void on_err(const db::Frame& f);
   void loss();
+  // The response in progress was longer than the captured bytes: it ends where the server's bytes ended
+  // (called when the next command proves it was over, or at close).
+  void finish_cut();
   void stop_reading();
 
   const Dir request_dir_;
@@ -80,6 +86,9 @@ class MysqlSession final : public ProtocolSession, private db::FramedReader::Own
   db::FramedReader server_;
   Phase phase_ = Phase::Command;
   Sync sync_ = Sync::WaitRequest;
+  bool answer_cut_ = false;          // the server's framing ran into uncaptured bytes (finish_cut)
+  uint64_t cut_start_ = 0;
+  SyscallMeta cut_first_;
   bool first_segment_ = true;
   bool handshake_response_seen_ = false;
 

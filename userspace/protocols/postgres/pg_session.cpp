@@ -174,6 +174,7 @@ void PgSession::on_startup(const db::Frame& f) {
 }
 
 void PgSession::on_frontend(const db::Frame& f) {
+  if (answer_cut_) finish_cut();
   if (sync_ == Sync::WaitRequest) sync_ = Sync::WaitSegment;  // the backend restarts at its next segment
   if (f.header.size() == 4) {
     on_startup(f);
@@ -451,9 +452,35 @@ void PgSession::finish_fit(bool fits) {
   loss();
 }
 
-void PgSession::on_broken(bool, uint64_t) { loss(); }
+void PgSession::on_broken(bool frontend, const db::FramingBreak& why) {
+  if (!frontend && why.why == db::FramingBreak::Why::Uncaptured && !pipelining_ && !pending_.empty()) {
+    answer_cut_ = true;
+    cut_start_ = why.start_pos;
+    cut_first_ = why.first;
+    backend_.hold();
+    if (sync_ != Sync::Desynced) sync_ = Sync::WaitRequest;
+    return;
+  }
+  loss();
+}
+
+void PgSession::finish_cut() {
+  answer_cut_ = false;
+  const uint64_t end = backend_.next_pos();
+  const SyscallMeta last = backend_.last_meta();
+  while (!pending_.empty()) {
+    PgExchange& f = pending_.front();
+    if (!f.has_response) pending_.start_front(cut_start_, cut_first_);
+    f.response.truncated = true;
+    pending_.finish_front(end, last);
+  }
+  waiting_.clear();
+  skipping_to_sync_ = false;
+  units_waiting_ = 0;
+}
 
 void PgSession::loss() {
+  answer_cut_ = false;
   pending_.end_all(Exchange::End::Lost, 0);
   waiting_.clear();
   skipping_to_sync_ = false;
@@ -470,6 +497,7 @@ void PgSession::loss() {
 }
 
 void PgSession::on_close(uint64_t ts_ns, bool reset) {
+  if (answer_cut_) finish_cut();
   pending_.end_all(reset ? Exchange::End::ConnectionReset : Exchange::End::ConnectionClosed, ts_ns);
   waiting_.clear();
 }

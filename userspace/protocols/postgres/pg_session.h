@@ -16,6 +16,9 @@
 //    connection is TLS / GSS-encrypted and the session stops reading it. The StartupMessage's database
 //    (else user) is db.namespace. Authentication, ParameterStatus, BackendKeyData, notices and
 //    notifications make no span.
+//  - Answers longer than the captured bytes, on a connection that never pipelined: the requests waiting end
+//    where the backend's bytes end, once the next frontend message proves their answers were over (what
+//    was not captured, e.g. a row count, is unknown).
 //  - After lost bytes: the frontend reader restarts at a segment that parses whole as frontend messages;
 //    the backend reader, on a connection that never had two Syncs (or Queries) outstanding, at the first
 //    backend segment after the next frontend message; a pipelining connection reports later requests as
@@ -60,7 +63,7 @@ class PgSession final : public ProtocolSession, private db::FramedReader::Owner 
   size_t keep_bytes(bool frontend, std::string_view header) const override;
   bool proves_start(bool frontend, std::string_view captured, uint64_t len) const override;
   void on_frame(bool frontend, const db::Frame& f) override;
-  void on_broken(bool frontend, uint64_t ts_ns) override;
+  void on_broken(bool frontend, const db::FramingBreak& why) override;
 
   void on_frontend(const db::Frame& f);
   void on_backend(const db::Frame& f);
@@ -68,6 +71,9 @@ class PgSession final : public ProtocolSession, private db::FramedReader::Owner 
   void add_request(const db::Frame& f, std::string&& text);
   void expect(char what);
   void loss();
+  // The answers in progress were longer than the captured bytes: they end where the backend's bytes ended
+  // (called when the next frontend message proves they were over, or at close).
+  void finish_cut();
   // The oldest request's answer: starts with `f` if it has not started yet.
   void answer_started(const db::Frame& f);
   void complete_front(const db::Frame& f);
@@ -91,6 +97,9 @@ class PgSession final : public ProtocolSession, private db::FramedReader::Owner 
   void decide_phase(const Segment& seg);
   bool tls_answer_pending_ = false;  // SSLRequest / GSSENCRequest sent: the backend answers one byte
   Sync sync_ = Sync::WaitRequest;
+  bool answer_cut_ = false;     // the backend's framing ran into uncaptured bytes (finish_cut)
+  uint64_t cut_start_ = 0;
+  SyscallMeta cut_first_;
   bool pipelining_ = false;     // a Sync or Query was sent while another waited for its ReadyForQuery
   size_t units_waiting_ = 0;    // Syncs / Queries / FunctionCalls waiting for ReadyForQuery
   bool in_unit_ = false;        // frontend messages since the last Sync / Query

@@ -61,6 +61,7 @@ void RedisSession::on_value(bool command_side, RespValue& v) {
 }
 
 void RedisSession::on_command(RespValue& v) {
+  if (reply_cut_) finish_cut();
   if (v.args_kept == 0 || v.args[0].empty()) {
     ++stats_.parse_errors;  // "*0", or an array of something other than strings: no command
     return;
@@ -123,9 +124,30 @@ void RedisSession::on_reply(RespValue& v) {
   pending_.finish_front(v.end_pos, v.last);
 }
 
-void RedisSession::on_broken(bool, uint64_t ts_ns) { loss(ts_ns); }
+void RedisSession::on_broken(bool command_side, const db::FramingBreak& why) {
+  if (!command_side && why.why == db::FramingBreak::Why::Uncaptured && pending_.alternating() && !pending_.empty() &&
+      sync_ == ReplySync::Synced) {
+    reply_cut_ = true;
+    cut_start_ = why.start_pos;
+    cut_first_ = why.first;
+    replies_.hold();
+    sync_ = ReplySync::WaitCommand;
+    return;
+  }
+  loss(why.ts_ns);
+}
+
+void RedisSession::finish_cut() {
+  reply_cut_ = false;
+  if (pending_.empty()) return;
+  RedisExchange& f = pending_.front();
+  if (!f.has_response) pending_.start_front(cut_start_, cut_first_);
+  f.response.truncated = true;
+  pending_.finish_front(replies_.next_pos(), replies_.last_meta());
+}
 
 void RedisSession::loss(uint64_t) {
+  reply_cut_ = false;
   pending_.end_all(Exchange::End::Lost, 0);
   replies_.hold();
   if (sync_ == ReplySync::Desynced) return;
@@ -133,6 +155,7 @@ void RedisSession::loss(uint64_t) {
 }
 
 void RedisSession::on_close(uint64_t ts_ns, bool reset) {
+  if (reply_cut_) finish_cut();
   pending_.end_all(reset ? Exchange::End::ConnectionReset : Exchange::End::ConnectionClosed, ts_ns);
 }
 

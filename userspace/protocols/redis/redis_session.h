@@ -7,6 +7,8 @@
 //    subscribed mode the "message" / "pmessage" / "smessage" arrays and the extra confirmations of a
 //    SUBSCRIBE naming several channels. A (P|S)(UN)SUBSCRIBE command is answered by its first
 //    confirmation (an array in RESP2, a push in RESP3).
+//  - A reply whose framing lies beyond the captured bytes (an aggregate larger than --payload-bytes) on an
+//    alternating connection ends where the reply bytes end, once the next command proves it was over.
 //  - Replies are read from a point the session can prove: the first reply segment after the first command
 //    seen, and after lost bytes on an alternating connection the first reply segment after the next
 //    command (db/in_order_exchanges.h). A pipelining connection that lost bytes reports its later commands
@@ -42,10 +44,13 @@ class RedisSession final : public ProtocolSession, private RespScanner::Events {
   };
 
   void on_value(bool command_side, RespValue& v) override;
-  void on_broken(bool command_side, uint64_t ts_ns) override;
+  void on_broken(bool command_side, const db::FramingBreak& why) override;
   void on_command(RespValue& v);
   void on_reply(RespValue& v);
   void loss(uint64_t ts_ns);
+  // The reply in progress was longer than the captured bytes: it ends where the reply bytes ended (called
+  // when the next command proves it was over, or at close).
+  void finish_cut();
 
   const Dir request_dir_;
   ProtocolStats stats_;
@@ -53,6 +58,9 @@ class RedisSession final : public ProtocolSession, private RespScanner::Events {
   RespScanner commands_;
   RespScanner replies_;
   ReplySync sync_ = ReplySync::WaitCommand;
+  bool reply_cut_ = false;  // the reply scanner ran into uncaptured bytes (finish_cut)
+  uint64_t cut_start_ = 0;
+  SyscallMeta cut_first_;
   int64_t db_index_ = -1;
   bool subscribed_ = false;  // RESP2 subscribed mode: message arrays are pushes
   uint64_t pushes_ = 0;

@@ -77,7 +77,7 @@ void RespScanner::feed(const Segment& seg) {
       bulk_left_ -= gap;  // lost bytes inside a bulk string: the framing holds
       v_.uncaptured_bytes += gap;
     } else if (state_ != State::Broken) {
-      break_framing(false);
+      break_framing(db::FramingBreak::Why::Lost, next_pos_);
     }
   }
   if (state_ == State::Broken) {
@@ -98,11 +98,9 @@ void RespScanner::feed(const Segment& seg) {
       bulk_left_ -= n;  // a bulk string longer than the captured bytes: skipped by its length
       v_.uncaptured_bytes += n;
       if (bulk_left_ == 0) value_done(pos + len);
-    } else if (state_ == State::Idle) {
-      // The next value starts in bytes that were not copied.
-      break_framing(false);
     } else {
-      break_framing(false);
+      // The next value, or framing inside this one, lies in bytes that were not copied.
+      break_framing(db::FramingBreak::Why::Uncaptured, pos + cap.size());
     }
   }
   next_pos_ = pos + len;
@@ -128,7 +126,7 @@ size_t RespScanner::step(std::string_view cap, size_t off) {
     case State::Type: {
       const char c = cap[off];
       if (!is_type(c)) {
-        break_framing(true);
+        break_framing(db::FramingBreak::Why::Garbage, seg_pos_);
         return cap.size();
       }
       cur_type_ = c;
@@ -181,19 +179,19 @@ size_t RespScanner::step_line(std::string_view cap, size_t off) {
   line_len_ += part.size();
   if (!part.empty()) line_cr_ = part.back() == '\r';
   if (line_len_ > kMaxLine) {
-    break_framing(true);
+    break_framing(db::FramingBreak::Why::Garbage, seg_pos_);
     return cap.size();
   }
   if (nl == nullptr) return cap.size();
   if (!line_cr_) {
-    break_framing(true);
+    break_framing(db::FramingBreak::Why::Garbage, seg_pos_);
     return cap.size();
   }
   if (!line_.empty() && line_.back() == '\r') line_.pop_back();
   const size_t after = end + 1;
   line_end_pos_ = seg_pos_ + after;
   if (!on_line()) {
-    break_framing(true);
+    break_framing(db::FramingBreak::Why::Garbage, seg_pos_);
     return cap.size();
   }
   return after;
@@ -287,7 +285,7 @@ size_t RespScanner::step_bulk(std::string_view cap, size_t off) {
     const uint64_t left = bulk_left_ - k;  // 2: expecting CR, 1: expecting LF
     const char want = left == 2 ? '\r' : '\n';
     if (cap[off + k] != want) {
-      break_framing(true);
+      break_framing(db::FramingBreak::Why::Garbage, seg_pos_);
       return cap.size();
     }
   }
@@ -304,7 +302,7 @@ size_t RespScanner::step_inline(std::string_view cap, size_t off) {
   if (line_.size() < kKeptLine) line_.append(part.substr(0, kKeptLine - line_.size()));
   line_len_ += part.size();
   if (line_len_ > kMaxLine) {
-    break_framing(true);
+    break_framing(db::FramingBreak::Why::Garbage, seg_pos_);
     return cap.size();
   }
   if (nl == nullptr) return cap.size();
@@ -355,14 +353,23 @@ void RespScanner::value_done(uint64_t end_pos) {
   }
 }
 
-void RespScanner::break_framing(bool parse_error) {
-  if (parse_error) ++stats_.parse_errors;
-  if (in_value_) ++stats_.truncated_messages;
+void RespScanner::break_framing(db::FramingBreak::Why why, uint64_t at_pos) {
+  if (why == db::FramingBreak::Why::Garbage) ++stats_.parse_errors;
+  db::FramingBreak b;
+  b.why = why;
+  b.ts_ns = meta_.exit_ns;
+  b.start_pos = at_pos;
+  b.first = meta_;
+  if (in_value_) {
+    ++stats_.truncated_messages;
+    b.start_pos = v_.start_pos;
+    b.first = v_.first;
+  }
   in_value_ = false;
   stack_.clear();
   state_ = State::Broken;
   restart_armed_ = false;
-  events_.on_broken(command_side_, meta_.exit_ns);
+  events_.on_broken(command_side_, b);
 }
 
 }  // namespace cs::redis

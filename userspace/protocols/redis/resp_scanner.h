@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocols/db/framing_break.h"
 #include "protocols/protocol.h"
 
 namespace cs::redis {
@@ -47,8 +48,8 @@ class RespScanner {
   class Events {
    public:
     virtual void on_value(bool command_side, RespValue& v) = 0;
-    // Framing was lost (garbage, lost bytes); a value in progress, if any, was cut (reported truncated).
-    virtual void on_broken(bool command_side, uint64_t ts_ns) = 0;
+    // Framing was lost (garbage, lost or uncaptured bytes); a value in progress, if any, was dropped.
+    virtual void on_broken(bool command_side, const db::FramingBreak& why) = 0;
 
    protected:
     ~Events() = default;
@@ -68,6 +69,9 @@ class RespScanner {
     restart_armed_ = false;
   }
   bool broken() const { return state_ == State::Broken; }
+  // Stream position after the last byte seen, and the call that carried it.
+  uint64_t next_pos() const { return next_pos_; }
+  const SyscallMeta& last_meta() const { return last_meta_; }
 
  private:
   enum class State : uint8_t { Idle, Type, Line, Bulk, Inline, Broken };
@@ -84,7 +88,7 @@ class RespScanner {
   void begin_value(size_t off);
   bool on_line();            // false: framing broken
   void value_done(uint64_t end_pos);  // a (nested) value ended at end_pos
-  void break_framing(bool parse_error);
+  void break_framing(db::FramingBreak::Why why, uint64_t at_pos);
   bool looks_like_command_start(std::string_view cap) const;
 
   const bool command_side_;

@@ -117,6 +117,22 @@ TEST(MysqlSession, LostResponseBytesRealignAtTheNextCommand) {
   EXPECT_EQ(r.spans[1].attr("db.response.returned_rows"), "0");
 }
 
+TEST(MysqlSession, ResultSetLongerThanCapturedEndsAtTheNextCommand) {
+  std::string rs = packet(1, "\x01") + packet(2, std::string(20, 'c')) + packet(3, std::string("\xfe\0\0\x02\0", 5));
+  uint8_t seq = 4;
+  for (int i = 0; i < 1500; ++i) rs += packet(seq++, "\x05hello");
+  rs += packet(seq, std::string("\xfe\0\0\x02\0", 5));
+  const std::vector<Step> steps = {client(com_query("SELECT v FROM big")), server(rs.substr(0, 4096), rs.size() - 4096),
+                                   client(com_query("DELETE FROM t")), server(kOk)};
+  const Result r = run(P(), steps);
+  ASSERT_EQ(r.spans.size(), 2u);
+  EXPECT_EQ(r.spans[0].end, "complete");
+  EXPECT_FALSE(r.spans[0].error);
+  EXPECT_EQ(r.spans[0].resp_end, kServerBase + rs.size());
+  EXPECT_EQ(r.spans[1].end, "complete");
+  EXPECT_EQ(r.spans[1].name, "DELETE t");
+}
+
 TEST(MysqlSession, NoResponseCommandsMakeNoSpan) {
   const std::vector<Step> steps = {client(packet(0, "\x19\x01\0\0\0")), client(com_query("SELECT 1")),
                                    server(packet(1, "\x01") + packet(2, std::string(20, 'c')) + packet(3, "\x01" "1") +

@@ -136,6 +136,21 @@ TEST(PgSession, LostAnswerEndsItsQueryAndTheNextRealigns) {
   EXPECT_EQ(r.stats.gaps, 1u);
 }
 
+TEST(PgSession, AnswerLongerThanCapturedEndsAtTheNextQuery) {
+  std::string rows = msg('T', std::string(24, '\0'));
+  for (int i = 0; i < 2000; ++i) rows += msg('D', std::string("\0\x01\0\0\0\x05hello", 11));
+  rows += msg('C', std::string("SELECT 2000\0", 12)) + kReady;
+  const std::vector<Step> steps = {client(query("SELECT v FROM big")), server(rows.substr(0, 4096), rows.size() - 4096),
+                                   client(query("SELECT 1")), server(msg('C', std::string("SELECT 1\0", 9)) + kReady)};
+  const Result r = run(P(), steps);
+  ASSERT_EQ(r.spans.size(), 2u);
+  EXPECT_EQ(r.spans[0].end, "complete");
+  EXPECT_FALSE(r.spans[0].error);
+  EXPECT_EQ(r.spans[0].resp_end, kServerBase + rows.size());
+  EXPECT_EQ(r.spans[1].end, "complete");
+  EXPECT_EQ(r.spans[1].resp_first_tid, 4u);
+}
+
 TEST(PgSession, AnswerThatFitsNothingIsALoss) {
   // A ParseComplete where a Query's answer is due.
   const std::vector<Step> steps = {client(query("SELECT 1")), server(msg('1', "")), client(query("SELECT 2")),

@@ -145,6 +145,25 @@ TEST(RedisSession, BulkLongerThanCapturedIsSkippedByLength) {
   EXPECT_EQ(r.stats.parse_errors, 0u);
 }
 
+TEST(RedisSession, NestedReplyLongerThanCapturedEndsAtTheNextCommand) {
+  // HGETALL of a big hash: one read of 20000 bytes, 4096 captured; its framing lies in bytes not copied.
+  std::string reply = "*1000\r\n";
+  for (int i = 0; i < 1000; ++i) reply += "$16\r\nfield-and-value!\r\n";
+  const std::vector<Step> steps = {client(cmd({"HGETALL", "h"})), server(reply.substr(0, 4096), reply.size() - 4096),
+                                   client(cmd({"GET", "k"})), server("$1\r\nv\r\n"), client(cmd({"HGETALL", "h"})),
+                                   server(reply.substr(0, 4096), reply.size() - 4096), close_conn()};
+  const Result r = run(P(), steps);
+  ASSERT_EQ(r.spans.size(), 3u);
+  EXPECT_EQ(r.spans[0].end, "complete");
+  EXPECT_FALSE(r.spans[0].error);
+  EXPECT_EQ(r.spans[0].resp_start, kServerBase);
+  EXPECT_EQ(r.spans[0].resp_end, kServerBase + reply.size());
+  EXPECT_EQ(r.spans[1].end, "complete");
+  EXPECT_EQ(r.spans[1].resp_first_tid, 4u);
+  EXPECT_EQ(r.spans[2].end, "complete");  // ended by the close
+  EXPECT_EQ(r.stats.parse_errors, 0u);
+}
+
 TEST(RedisSession, LostCommandOnAlternatingConnectionDropsOnlyItself) {
   // GET a answered; GET b was in lost events (its reply arrives); GET c pairs with its own reply.
   const std::string get_b = cmd({"GET", "b"});
