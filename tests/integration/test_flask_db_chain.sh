@@ -5,7 +5,7 @@
 #   load client -> service server span -> { redis client -> redis-server server span,
 #                                            postgres client -> postgres server span }
 # with the request id matching at every level (URL path, Redis key, SQL comment), nothing extra.
-# Takes about 25 s. Usage: bash test_flask_db_chain.sh /path/to/callscope   (root)
+# Takes about 5 s. Usage: bash test_flask_db_chain.sh /path/to/callscope   (root)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/db/db_common.sh"

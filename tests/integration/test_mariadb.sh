@@ -2,7 +2,7 @@
 # MariaDB through the agent (mariadb-install-db in a temp dir, mariadbd on a private port): the mariadb
 # client with COM_QUERY (DDL, inserts, a select of 3 rows, an error), then DBD::MariaDB with server-side
 # prepared statements: each statement prepared once, executed many times, every Execute carrying its text.
-# Takes about 20 s. Usage: bash test_mariadb.sh /path/to/callscope   (root)
+# Takes about 5 s (mariadb-install-db included). Usage: bash test_mariadb.sh /path/to/callscope   (root)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/db/db_common.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # memcached text protocol through the agent: classic commands (a two-key get, a miss, an error reply, a
 # noreply set) and meta commands (ms / mg / md / mn, and a quiet pipeline ended by mn) on one connection.
-# Takes about 5 s. Usage: bash test_memcached.sh /path/to/callscope   (root)
+# Takes about 2 s. Usage: bash test_memcached.sh /path/to/callscope   (root)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/db/db_common.sh"

@@ -2,7 +2,7 @@
 # Redis through the agent: redis-cli commands (one connection each; an error reply; MULTI/EXEC; a
 # subscriber whose pushes make no span), then redis-benchmark -P 16: client spans = server spans =
 # commands sent, exactly, every server span the child of its client span.
-# Takes about 10 s. Usage: bash test_redis.sh /path/to/callscope   (root)
+# Takes about 11 s. Usage: bash test_redis.sh /path/to/callscope   (root)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/db/db_common.sh"
