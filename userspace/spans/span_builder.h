@@ -17,6 +17,9 @@
 //    With socket-level capture (entry unknown) a client span starts when the send of its first request
 //    byte returned and a server span ends when the send of its last response byte returned; the
 //    correlator clamps the two ends of one connection so that they still nest (correlator.h).
+//  - Evidence for the in-process rules (correlate/in_process_rule.h): every socket call of a traced socket
+//    (io: input or output, before its bytes are parsed), connects, requests read (server) and written
+//    (client) with the caller's thread, goroutine and runtime, and the start of each response.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +39,11 @@ class SpanBuilder : public ConnectionObserver {
 
   std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) override;
   void connected(Connection& conn, const SyscallMeta& at) override;
+  void io(Connection& conn, Dir dir, const SyscallMeta& at) override;
   void closed(Connection& conn) override;
+
+  // Who made a call, and the runtime its process runs in (from the process table's name for it).
+  ExecContext exec_of(const SyscallMeta& at) const;
 
   // Builds the span of one exchange seen on `conn` (exposed for tests).
   static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
