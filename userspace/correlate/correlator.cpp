@@ -76,7 +76,7 @@ void Correlator::unlink_child(Node& child) {
   }
 }
 
-void Correlator::forget_indexes(Node& n) {
+void Correlator::forget_wire(Node& n) {
   const SpanHandle h = handle(n);
   if (n.exact_waiting) {
     if (SpanHandle* w = servers_waiting_.find(exact_key(n.wire)); w && *w == h) servers_waiting_.erase(exact_key(n.wire));
@@ -90,14 +90,11 @@ void Correlator::forget_indexes(Node& n) {
     if (SpanHandle* x = table.find(nat_key(n)); x && *x == h) table.erase(nat_key(n));
     n.nat_waiting = false;
   }
-  if (n.serving) {
-    for (auto& rule : rules_) rule->request_answered(h);
-    n.serving = false;
-  }
 }
 
 void Correlator::release(Node& n) {
-  forget_indexes(n);
+  forget_wire(n);
+  response_started(handle(n));  // no rule may consider its request served any more
   unlink_child(n);
   const uint32_t slot = slot_of(n);
   (n.older != kNil ? nodes_[n.older].newer : oldest_) = n.newer;
@@ -200,7 +197,7 @@ void Correlator::nat_offer(Node& n, uint64_t now_ns) {
 }
 
 void Correlator::settle_without_client(Node& n) {
-  forget_indexes(n);  // out of the wire tables (its serving state is unchanged: see below)
+  forget_wire(n);  // its request may still be served: the rules keep it
   if (n.has_traceparent) {
     n.state = ParentState::Remote;
     n.remote_parent = n.traceparent.parent_span_id;

@@ -156,7 +156,7 @@ class Correlator {
   Node& new_node(SpanKind kind, uint64_t now_ns);
   void release(Node& n);  // the only way a node leaves the slab
   void unlink_child(Node& child);
-  void forget_indexes(Node& n);  // out of every wire table and every rule's evidence
+  void forget_wire(Node& n);  // out of every wire table
   void drop_oldest_if_full();
 
   static ExactKey exact_key(const WireEnd& w);
