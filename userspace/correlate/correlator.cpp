@@ -44,12 +44,11 @@ Correlator::Node& Correlator::new_node(SpanKind kind, uint64_t now_ns) {
   } else {
     slot = static_cast<uint32_t>(nodes_.size());
     nodes_.emplace_back();
+    spans_.emplace_back();
   }
   Node& n = nodes_[slot];
   const uint32_t gen = n.gen + 1 == 0 ? 1 : n.gen + 1;  // a stale handle never names the new span
-  Span keep = std::move(n.span);                         // its buffers are reused by the next span
   n = Node{};
-  n.span = std::move(keep);
   n.gen = gen;
   n.used = true;
   n.kind = kind;
@@ -357,9 +356,10 @@ void Correlator::span_finished(SpanHandle h, Span&& span, bool response_seq_vali
   Node* n = node(h);
   if (n == nullptr) return;  // dropped at the memory bound (counted then)
   response_started(h);
-  n->span = std::move(span);
+  Span& s = spans_[slot_of(*n)];
+  s = std::move(span);
   n->finished = true;
-  n->end_ns = n->span.end_unix_ns;  // still monotonic here
+  n->end_ns = s.end_unix_ns;  // still monotonic here
   emit_candidates_.push_back(h);
   // Rule 1 through NAT: both sequence numbers are known now.
   if (!response_seq_valid || !n->wire.valid) return;
@@ -448,7 +448,7 @@ void Correlator::emit_tree(Node& root) {
     for (uint32_t c = n.first_child; c != kNil; c = nodes_[c].next_sibling) stack_.push_back(Item{c, at});
     std::reverse(stack_.begin() + static_cast<std::ptrdiff_t>(first), stack_.end());
     if (!n.finished) continue;  // emitted later on its own, with the trace id it now has
-    Span& s = n.span;
+    Span& s = spans_[item.slot];
     s.trace_id = n.trace_id;
     s.span_id = n.span_id;
     s.parent_span_id = 0;
@@ -525,6 +525,7 @@ void Correlator::flush() {
   // Whatever is left never finished (should not happen after connections were closed): drop, counted.
   stats_.spans_dropped += live_;
   nodes_.clear();
+  spans_.clear();
   free_.clear();
   live_ = 0;
   oldest_ = newest_ = kNil;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -120,7 +121,6 @@ class Correlator {
     uint32_t response_seq = 0;
     uint32_t first_child = kNil, last_child = kNil, next_sibling = kNil;
     uint32_t older = kNil, newer = kNil;  // creation order (memory bound)
-    Span span;
   };
 
   struct ExactKey {
@@ -129,7 +129,17 @@ class Correlator {
     bool operator==(const ExactKey& o) const { return loopback_netns == o.loopback_netns && flow == o.flow; }
   };
   struct ExactKeyHash {
-    size_t operator()(const ExactKey& k) const { return FlowKeyHash{}(k.flow) ^ mix64(k.loopback_netns); }
+    size_t operator()(const ExactKey& k) const {
+      // One multiply-mix over the words that differ between requests (sequence, ports, low address bytes).
+      uint64_t a, b, c, d;
+      std::memcpy(&a, k.flow.client.addr, 8);
+      std::memcpy(&b, k.flow.client.addr + 8, 8);
+      std::memcpy(&c, k.flow.server.addr, 8);
+      std::memcpy(&d, k.flow.server.addr + 8, 8);
+      uint64_t h = static_cast<uint64_t>(k.flow.seq) << 32 | k.flow.client.port << 16 | k.flow.server.port;
+      h ^= (a + 3 * b) * 0x9e3779b97f4a7c15ULL ^ (c + 5 * d + k.loopback_netns) * 0xc2b2ae3d27d4eb4fULL;
+      return static_cast<size_t>(mix64(h));
+    }
   };
   struct NatKey {
     uint32_t request_seq = 0;
@@ -179,6 +189,7 @@ class Correlator {
   IdGenerator ids_;
 
   std::vector<Node> nodes_;      // the slab
+  std::vector<Span> spans_;      // the finished span of each slot (kept apart: nodes stay small)
   std::vector<uint32_t> free_;   // free slots
   size_t live_ = 0;
   uint32_t oldest_ = kNil, newest_ = kNil;
