@@ -471,12 +471,14 @@ void Correlator::emit_tree(Node& root) {
     batch_.push_back(std::move(s));
     done_.push_back(item.slot);
   }
-  // Unfinished children stay (emitted later on their own, with the trace id and parent span id they now
-  // have); their parent handle goes stale with the release. State Root: nothing to unlink from, the whole
-  // finished subtree goes.
+  // Unfinished nodes stay (emitted later on their own, with the trace id and parent span id they now
+  // have); the handles of their released parents go stale.
   for (uint32_t slot : done_) {
     Node& n = nodes_[slot];
-    n.state = ParentState::Root;
+    // Parents come before their children in done_: a parent released here is gone (nothing to unlink
+    // from); an unfinished one stays and must forget this child.
+    const Node* parent = n.state == ParentState::Local ? node(n.parent) : nullptr;
+    if (parent == nullptr) n.state = ParentState::Root;
     release(n);
   }
   if (!batch_.empty()) sink_.emit(batch_);

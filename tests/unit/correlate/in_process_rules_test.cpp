@@ -4,6 +4,7 @@
 // agent must never pick a wrong parent: it links on evidence or abstains, counted by reason.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 
 #include "correlate/correlator.h"
@@ -304,6 +305,52 @@ TEST(InProcessRules, SlotsAreReusedAndStaleHandlesNameNothing) {
   c.span_finished(second, finished_span(SpanKind::Server, "GET /2", 30, 40));
   c.flush();
   EXPECT_EQ(sink.spans.size(), 2u);
+}
+
+}  // namespace
+}  // namespace cs
+
+namespace cs {
+namespace {
+
+// A finished grandchild leaves with its root's trace while its parent is still open; the parent, emitted
+// later, must not walk a child list that names the grandchild's (reused) slot.
+TEST(InProcessRules, SpanEmittedBeforeItsParentLeavesNoStaleChild) {
+  PipelineConfig config;
+  config.id_seed = 3;
+  PipelineStats stats;
+  RecordingSink sink;
+  Correlator c(config, sink, stats);
+  const ExecContext t1{1, 1}, t2{2, 2}, t3{3, 3};
+  WireEnd w;
+  w.valid = true;
+  w.flow.client.family = w.flow.server.family = 2;
+  w.flow.client.port = 40000;
+  w.flow.server.port = 8080;
+  w.flow.seq = 1234;
+  SpanHandle root = c.server_request(t1, 1, WireEnd{}, std::nullopt, 10);
+  SpanHandle mid = c.client_request(t1, 2, true, w, 11);                  // child of root (t1 serves it)
+  SpanHandle grand = c.server_request(t2, 3, w, std::nullopt, 12);        // child of mid (rule 1)
+  c.span_finished(grand, finished_span(SpanKind::Server, "GET /grand", 12, 13));
+  c.span_finished(root, finished_span(SpanKind::Server, "GET /root", 10, 16));  // mid still open
+  c.advance(16 + config.trace_linger_ns + 1);
+  EXPECT_EQ(sink.spans.size(), 2u);  // root and grand leave; mid stays
+  // New spans reuse the released slots: mid's child list must not lead to them.
+  SpanHandle x = c.server_request(t3, 5, WireEnd{}, std::nullopt, 20);
+  SpanHandle y = c.client_request(t3, 6, true, WireEnd{}, 21);
+  c.span_finished(mid, finished_span(SpanKind::Client, "GET /mid", 11, 22));
+  c.span_finished(y, finished_span(SpanKind::Client, "GET /y", 21, 23));
+  c.span_finished(x, finished_span(SpanKind::Server, "GET /x", 20, 24));
+  c.flush();
+  ASSERT_EQ(sink.spans.size(), 5u);
+  std::map<std::string, const Span*> by_name;
+  for (const Span& s : sink.spans) EXPECT_TRUE(by_name.emplace(s.name, &s).second) << "emitted twice: " << s.name;
+  EXPECT_EQ(by_name["GET /grand"]->parent_span_id, by_name["GET /mid"]->span_id);
+  EXPECT_EQ(by_name["GET /mid"]->parent_span_id, by_name["GET /root"]->span_id);
+  EXPECT_EQ(by_name["GET /mid"]->trace_id.hex(), by_name["GET /root"]->trace_id.hex());
+  EXPECT_EQ(by_name["GET /y"]->parent_span_id, by_name["GET /x"]->span_id);
+  EXPECT_NE(by_name["GET /x"]->trace_id.hex(), by_name["GET /mid"]->trace_id.hex()) << "x taken into mid's trace";
+  EXPECT_EQ(by_name["GET /x"]->parent_span_id, 0u);
 }
 
 }  // namespace
