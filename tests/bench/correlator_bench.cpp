@@ -72,27 +72,27 @@ void BM_CorrelatorThreeTier(benchmark::State& state) {
     const ExecContext load{100, 100 + lane}, a{200, 200 + lane}, b{300, 300 + lane};
     const uint16_t lport = static_cast<uint16_t>(30000 + lane), aport = static_cast<uint16_t>(40000 + lane);
     now += 1000;
-    c.io(load, conn_load, Side::Client, false, now);
+    c.io(load, conn_load, Side::Client, Io::Output, now);
     SpanHandle h1 = c.client_request(load, conn_load, i < kInFlight, wire(0x7f000001, lport, 0x7f000001, 8080, i * 977), now);
-    c.io(a, conn_a_in, Side::Server, true, now);
+    c.io(a, conn_a_in, Side::Server, Io::CompletingInput, now);
     SpanHandle h2 = c.server_request(a, conn_a_in, wire(0x7f000001, lport, 0x7f000001, 8080, i * 977), std::nullopt, now);
-    c.io(a, conn_a_out, Side::Client, false, now);
+    c.io(a, conn_a_out, Side::Client, Io::Output, now);
     SpanHandle h3 = c.client_request(a, conn_a_out, i < kInFlight, wire(0x7f000001, aport, 0x7f000001, 9090, i * 1931), now);
-    c.io(b, conn_b_in, Side::Server, true, now);
+    c.io(b, conn_b_in, Side::Server, Io::CompletingInput, now);
     SpanHandle h4 = c.server_request(b, conn_b_in, wire(0x7f000001, aport, 0x7f000001, 9090, i * 1931), std::nullopt, now);
     open.push_back(Open{h1, h2, h3, h4, now, conn_a_in, conn_a_out});
     if (open.size() >= kInFlight) {  // the oldest request completes
       const Open o = open.front();
       open.pop_front();
-      c.io(b, conn_b_in, Side::Server, false, now);
+      c.io(b, conn_b_in, Side::Server, Io::Output, now);
       c.response_started(o.b_server);
       c.span_finished(o.b_server, span_named(SpanKind::Server, o.start, now), true, i * 31);
-      c.io(a, o.conn_out, Side::Client, true, now);
+      c.io(a, o.conn_out, Side::Client, Io::CompletingInput, now);
       c.span_finished(o.a_client, span_named(SpanKind::Client, o.start, now + 1), true, i * 31);
-      c.io(a, o.conn_in, Side::Server, false, now);
+      c.io(a, o.conn_in, Side::Server, Io::Output, now);
       c.response_started(o.a_server);
       c.span_finished(o.a_server, span_named(SpanKind::Server, o.start, now + 2), true, i * 37);
-      c.io(load, conn_load, Side::Client, true, now);
+      c.io(load, conn_load, Side::Client, Io::CompletingInput, now);
       c.span_finished(o.load, span_named(SpanKind::Client, o.start, now + 3), true, i * 37);
     }
     if ((i & 63) == 0) c.advance(now);

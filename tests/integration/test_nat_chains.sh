@@ -71,8 +71,14 @@ nat_rules() {
   nft delete table inet csnat 2>/dev/null || true
   nft -f - <<NFT || cs_fail "nft rejected the NAT rules"
 table inet csnat {
-  chain pre { type nat hook prerouting priority dstnat; $pre }
-  chain post { type nat hook postrouting priority srcnat; $post }
+  chain pre {
+    type nat hook prerouting priority dstnat;
+    $pre
+  }
+  chain post {
+    type nat hook postrouting priority srcnat;
+    $post
+  }
 }
 NFT
 }

@@ -244,8 +244,8 @@ void Correlator::count_abstain(Abstain reason) {
   ++stats_.ambiguous_client;
 }
 
-void Correlator::io(const ExecContext& exec, uint64_t conn, Side side, bool input, uint64_t now_ns) {
-  for (auto& rule : rules_) rule->io(exec, conn, side, input, now_ns);
+void Correlator::io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns) {
+  for (auto& rule : rules_) rule->io(exec, conn, side, kind, now_ns);
 }
 
 void Correlator::client_connected(const ExecContext& exec, uint64_t conn, uint64_t now_ns) {

@@ -68,7 +68,7 @@ class Correlator {
   void add_rule(std::unique_ptr<InProcessRule> rule);
 
   // Evidence from the connection layer, in event order.
-  void io(const ExecContext& exec, uint64_t conn, Side side, bool input, uint64_t now_ns);
+  void io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns);
   void client_connected(const ExecContext& exec, uint64_t conn, uint64_t now_ns);
   void connection_closed(uint64_t conn);
   void process_exited(uint32_t pid);

@@ -67,6 +67,16 @@ struct RuleAnswer {
 
 enum class Side : uint8_t { Client, Server };  // this end of the connection
 
+// One socket call of a caller, as evidence of what drives it.
+enum class Io : uint8_t {
+  Output,           // it wrote (any connection)
+  OpaqueInput,      // it read bytes of a connection in no protocol the agent parses (yet): what they
+                    // complete is unknown, so they may have started anything
+  CompletingInput,  // it read bytes that completed a request head, a request, a response head or a
+                    // response: what a handler acts on. Reads that complete nothing (part of a head or
+                    // body) are not reported: no runtime runs a handler on them.
+};
+
 class InProcessRule {
  public:
   virtual ~InProcessRule() = default;
@@ -79,9 +89,9 @@ class InProcessRule {
   virtual void request_answered(SpanHandle span) = 0;
   // `exec` made a client request `span` on `conn` with parent `parent` (0: none).
   virtual void client_request(const ExecContext& exec, SpanHandle span, SpanHandle parent, uint64_t conn) = 0;
-  // A socket call of `exec` moved bytes on `conn` (this end: `side`); `input` true for a read. Called
-  // before the bytes are parsed, for every traced socket (also those in no known protocol).
-  virtual void io(const ExecContext& exec, uint64_t conn, Side side, bool input, uint64_t now_ns) = 0;
+  // A socket call of `exec` on `conn` (this end: `side`), in event order (outputs before their bytes are
+  // parsed, completing inputs when the parser saw what they completed).
+  virtual void io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns) = 0;
   // `exec` called connect() on `conn`.
   virtual void connected(const ExecContext& exec, uint64_t conn) = 0;
   virtual void connection_closed(uint64_t conn) = 0;

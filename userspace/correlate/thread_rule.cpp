@@ -75,10 +75,10 @@ void ThreadRule::output(Thread& t) {
   t.inputs = 0;
 }
 
-void ThreadRule::io(const ExecContext& exec, uint64_t conn, Side side, bool input, uint64_t) {
+void ThreadRule::io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t) {
   if (exec.runtime != Runtime::OrderedLoop) return;  // the other rules do not use inputs and outputs
   Thread& t = get(exec);
-  if (!input) {
+  if (kind == Io::Output) {
     output(t);
     return;
   }

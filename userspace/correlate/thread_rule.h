@@ -11,7 +11,9 @@
 //  3. T serves requests of several connections:
 //     - OrderedLoop runtime: the request its cause belongs to. The cause is fixed at each output of T
 //       (a write or a connect): the input T consumed since its previous output, when all inputs since
-//       then were on one connection (a read on a server connection is for the oldest request T serves
+//       then were on one connection (inputs: reads that completed a request head, a request, a response
+//       head or a response, and any read of a connection in no known protocol; a read that completes
+//       nothing runs no handler and is no cause) (a read on a server connection is for the oldest request T serves
 //       on it; a read of a downstream response is for the request that downstream call was made for).
 //       Inputs on several connections since the previous output (batched reads): BatchedInputs. No input
 //       since the previous output (a timer, a connect completing, an error, an input the agent cannot
@@ -40,7 +42,7 @@ class ThreadRule : public InProcessRule {
   void request_served(const ExecContext& exec, SpanHandle span, uint64_t conn) override;
   void request_answered(SpanHandle span) override;
   void client_request(const ExecContext& exec, SpanHandle span, SpanHandle parent, uint64_t conn) override;
-  void io(const ExecContext& exec, uint64_t conn, Side side, bool input, uint64_t now_ns) override;
+  void io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns) override;
   void connected(const ExecContext& exec, uint64_t conn) override;
   void connection_closed(uint64_t conn) override;
   void process_exited(uint32_t pid) override;

@@ -39,10 +39,12 @@ class ConnExchangeSink : public ExchangeSink {
   // is still coming (a handler may call downstream before reading the body) and both sides of a slow
   // upload meet within the link window.
   void request_head(const Message& head, Dir) override {
+    if (!conn_.is_client()) completed(head.last);
     early_.push_back(Early{head.start_pos, open_span(head), std::string(service_of(head))});
   }
 
   void request_complete(const Message& req, Dir) override {
+    if (!conn_.is_client()) completed(req.last);
     uint64_t id = 0;
     std::string service(service_of(req));
     size_t i = 0;
@@ -66,8 +68,12 @@ class ConnExchangeSink : public ExchangeSink {
   }
 
   // Server: its thread no longer serves the request.
-  void response_started(const Message&, Dir, const SyscallMeta&) override {
-    if (!conn_.is_client() && head_ < pending_.size()) correlator_.response_started(pending_[head_].id);
+  void response_started(const Message&, Dir, const SyscallMeta& at) override {
+    if (conn_.is_client()) {
+      completed(at);  // the response head (its first byte's call: the same reader in practice)
+    } else if (head_ < pending_.size()) {
+      correlator_.response_started(pending_[head_].id);
+    }
   }
 
   void exchange_complete(const Exchange& ex, Dir) override {
@@ -75,6 +81,7 @@ class ConnExchangeSink : public ExchangeSink {
       ++stats_.unmatched_responses;
       return;
     }
+    if (conn_.is_client() && ex.has_response) completed(ex.response.last);
     Pending& p = pending_[head_++];
     // The response's first sequence number: rule 1 through NAT.
     const bool seq_valid = ex.has_response && conn_.cursor(conn_.request_dir == Dir::Egress ? Dir::Ingress : Dir::Egress).seq_valid();
@@ -84,6 +91,12 @@ class ConnExchangeSink : public ExchangeSink {
 
  private:
   std::string_view service_of(const Message& req) const { return processes_.service_name(caller_of(conn_, req).pid); }
+
+  // A read on this connection completed something a handler acts on (in_process_rule.h, Io).
+  void completed(const SyscallMeta& at) {
+    correlator_.io(builder_.exec_of(at), conn_.gen, conn_.is_client() ? Side::Client : Side::Server,
+                   Io::CompletingInput, at.exit_ns);
+  }
 
   // Tells the correlator about a new request (the connection's request direction decides the side).
   uint64_t open_span(const Message& req) {
@@ -145,6 +158,8 @@ SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const Pro
     : correlator_(correlator), stats_(stats), processes_(processes) {}
 
 std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
+  if (opaque_.held && opaque_.conn == conn.gen) opaque_.held = false;  // its bytes were a protocol's after all
+  flush_opaque();
   return std::make_unique<ConnExchangeSink>(conn, correlator_, stats_, processes_, *this);
 }
 
@@ -153,16 +168,39 @@ ExecContext SpanBuilder::exec_of(const SyscallMeta& at) const {
 }
 
 void SpanBuilder::connected(Connection& conn, const SyscallMeta& at) {
+  flush_opaque();
   correlator_.client_connected(exec_of(at), conn.gen, at.exit_ns);
 }
 
 void SpanBuilder::io(Connection& conn, Dir dir, const SyscallMeta& at) {
+  flush_opaque();
+  const bool parsed = conn.proto == Connection::Proto::Active;
+  // Reads of a parsed connection are reported by its exchange sink, with what they completed.
+  if (dir == Dir::Ingress && parsed) return;
   // Before the protocol is known the kernel's role says which end this is.
-  const bool client = conn.proto == Connection::Proto::Active ? conn.is_client() : conn.kernel_role == CS_ROLE_CLIENT;
-  correlator_.io(exec_of(at), conn.gen, client ? Side::Client : Side::Server, dir == Dir::Ingress, at.exit_ns);
+  const bool client = parsed ? conn.is_client() : conn.kernel_role == CS_ROLE_CLIENT;
+  const Side side = client ? Side::Client : Side::Server;
+  if (dir == Dir::Egress) {
+    correlator_.io(exec_of(at), conn.gen, side, Io::Output, at.exit_ns);
+  } else if (conn.proto == Connection::Proto::Detecting) {
+    // These bytes may be the first of a protocol the tracker is about to detect (then the exchange sink
+    // reports what they complete): held until the next event says whether they were.
+    opaque_ = PendingOpaque{true, conn.gen, exec_of(at), side, at.exit_ns};
+  } else {
+    correlator_.io(exec_of(at), conn.gen, side, Io::OpaqueInput, at.exit_ns);
+  }
 }
 
-void SpanBuilder::closed(Connection& conn) { correlator_.connection_closed(conn.gen); }
+void SpanBuilder::flush_opaque() {
+  if (!opaque_.held) return;
+  opaque_.held = false;
+  correlator_.io(opaque_.exec, opaque_.conn, opaque_.side, Io::OpaqueInput, opaque_.at_ns);
+}
+
+void SpanBuilder::closed(Connection& conn) {
+  flush_opaque();
+  correlator_.connection_closed(conn.gen);
+}
 
 Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service) {
   Span s;

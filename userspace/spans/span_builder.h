@@ -49,9 +49,20 @@ class SpanBuilder : public ConnectionObserver {
   static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
 
  private:
+  // A read of a connection whose protocol is being detected, not reported yet (see io()).
+  struct PendingOpaque {
+    bool held = false;
+    uint64_t conn = 0;
+    ExecContext exec;
+    Side side = Side::Server;
+    uint64_t at_ns = 0;
+  };
+  void flush_opaque();
+
   Correlator& correlator_;
   PipelineStats& stats_;
   const ProcessTable& processes_;
+  PendingOpaque opaque_;
 };
 
 }  // namespace cs

@@ -149,6 +149,43 @@ TEST(InProcessRules, OrderedLoopInputOfAnsweredRequestCausesNothing) {
   EXPECT_EQ(r.stats.ambiguous_client, 1u);
 }
 
+// nginx: a read that completes nothing (part of a request head) runs no handler: it is no cause. The next
+// request read whole is the cause of the call that follows; a call with only such a read before it (a
+// timer firing right after it) has no cause and abstains, whatever request the partial read belongs to.
+TEST(InProcessRules, OrderedLoopPartialReadIsNoCause) {
+  Scenario s;
+  const Proc ngx{50, 50, "nginx"};
+  auto u1 = s.connect(ngx, 20, b31, 30, 41001, 9000);
+  auto u2 = s.connect(ngx, 21, b32, 31, 41002, 9000);
+  auto u3 = s.connect(ngx, 22, b33, 32, 41003, 9000);
+  auto c1 = s.connect(cl1, 3, ngx, 5, 40001, 80);
+  auto c2 = s.connect(cl2, 3, ngx, 6, 40002, 80);
+  auto c3 = s.connect(cl3, 3, ngx, 7, 40003, 80);
+  s.client_to_server(c1, get("/r1"));
+  s.client_to_server(u1, get("/up-r1"));
+  s.client_to_server(c2, "GET /r2 HTTP/1.1\r\nHo");  // part of r2's head
+  s.client_to_server(c3, get("/r3"));                // r3 whole: its handler calls upstream
+  s.client_to_server(u3, get("/up-r3"));
+  s.client_to_server(c2, "st: svc\r\n\r\n");       // the rest of r2: its handler calls upstream
+  s.client_to_server(u2, get("/up-r2"));
+  s.server_to_client(u3, ok());                      // r3's upstream answers, nginx answers r3
+  s.server_to_client(c3, ok());
+  s.client_to_server(c1, "GET /r4 HT");              // part of the next request on c1
+  s.client_to_server(u3, get("/timer"));             // then a call nothing visible caused
+  s.server_to_client(u3, ok());
+  s.server_to_client(u1, ok());
+  s.server_to_client(c1, ok());
+  s.server_to_client(u2, ok());
+  s.server_to_client(c2, ok());
+  test::ChainResult r = test::run_chain(s.records);
+  expect_child(r.one(50, SpanKind::Server, "GET /r1"), r.one(50, SpanKind::Client, "GET /up-r1"));
+  expect_child(r.one(50, SpanKind::Server, "GET /r2"), r.one(50, SpanKind::Client, "GET /up-r2"));
+  expect_child(r.one(50, SpanKind::Server, "GET /r3"), r.one(50, SpanKind::Client, "GET /up-r3"));
+  expect_root(r.one(50, SpanKind::Client, "GET /timer"));
+  EXPECT_EQ(r.stats.ambiguous_no_causing_input, 1u);
+  EXPECT_EQ(r.stats.ambiguous_client, 1u);
+}
+
 // Python ThreadPoolExecutor / Java executor: the thread that read the request hands it to a worker; the
 // worker serves nothing, so its call is a root (unlinked, not guessed).
 TEST(InProcessRules, ThreadPoolHandOffIsRoot) {
@@ -229,7 +266,7 @@ class SameGoroutineRule : public InProcessRule {
     by_goid_.erase_if([span](uint64_t, SpanHandle s) { return s == span; });
   }
   void client_request(const ExecContext&, SpanHandle, SpanHandle, uint64_t) override {}
-  void io(const ExecContext&, uint64_t, Side, bool, uint64_t) override {}
+  void io(const ExecContext&, uint64_t, Side, Io, uint64_t) override {}
   void connected(const ExecContext&, uint64_t) override {}
   void connection_closed(uint64_t) override {}
   void process_exited(uint32_t) override {}
