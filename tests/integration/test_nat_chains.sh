@@ -109,7 +109,7 @@ for family in 4 6; do
     cs_truth_wait "$NSS" "$a_real" "$A_PORT"
     # Through the translation from the client's side: the path the load will take.
     cs_truth_wait "$NSC" "$a_host" "$a_port"
-    cs_truth_phase "$label" 16 16 "$NSC" "$a_host" "$a_port" --min-right-in 1.0
+    cs_truth_phase "$label" 16 16 "$NSC" "$a_host" "$a_port" --min-right-in 1.0 --translated
     cs_stop "$a_pid" "A ($label)"
     cs_stop "$LEAF_PID" "leaf ($label)"
   done

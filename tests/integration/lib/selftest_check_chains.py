@@ -134,6 +134,7 @@ GOOD = [
     ("two expectations", "good_chain.jsonl", None, [(1, CHAIN), (0, ERR_CHAIN)], ()),
     ("long enough", "good_chain.jsonl", None, [(1, CHAIN.replace("pid=3002", "pid=3002,minms=7.5"))], ()),
     ("extra trace allowed", "good_chain.jsonl", mutate(unrelated_trace), [(1, CHAIN)], ("--allow-extra",)),
+    ("ends may disagree through NAT", "good_chain.jsonl", setattr_(3, "client.port", 40009), [(1, CHAIN)], ("--translated",)),
 ]
 
 
