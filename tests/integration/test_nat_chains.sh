@@ -36,7 +36,7 @@ nat_cleanup() {
   ip link del csns0 2>/dev/null || true
   sysctl -qw net.ipv4.ip_forward="$OLD_FWD4" net.ipv6.conf.all.forwarding="$OLD_FWD6" 2>/dev/null || true
 }
-trap 'rc=$?; nat_cleanup; (exit $rc); cs_cleanup' EXIT
+trap 'rc=$?; set +e; nat_cleanup; (exit $rc); cs_cleanup' EXIT
 nat_cleanup
 
 # side NS ROOT_IF N: a namespace behind a veth pair, 10.201.N.0/24 and fd01:N::/64, routed by the root.
