@@ -186,6 +186,27 @@ TEST(InProcessRules, OrderedLoopPartialReadIsNoCause) {
   EXPECT_EQ(r.stats.ambiguous_client, 1u);
 }
 
+// Node: libuv runs a read's callback at once, but a timer's callback runs right after the poll's last read
+// with nothing visible in between: here r1's handler waited on a timer and calls after r2 was read. A rule
+// on the loop's input order would give r2 (what the issue measured as right for Promise.all); Node is not
+// an ordered loop for the agent, so the call is a root.
+TEST(InProcessRules, NodeTimerCallAfterAnotherReadAbstains) {
+  Scenario s;
+  const Proc node{70, 70, "node"};
+  auto u1 = s.connect(node, 20, b31, 30, 41001, 9000);
+  auto c1 = s.connect(cl1, 3, node, 5, 40001, 8080);
+  auto c2 = s.connect(cl2, 3, node, 6, 40002, 8080);
+  s.client_to_server(c1, get("/r1"));            // r1's handler: await sleep(5)
+  s.client_to_server(c2, get("/r2"));            // r2's handler: await sleep(5)
+  s.client_to_server(u1, get("/for-r1"));        // r1's timer fires first
+  s.server_to_client(u1, ok());
+  s.server_to_client(c1, ok());
+  s.server_to_client(c2, ok());
+  test::ChainResult r = test::run_chain(s.records);
+  expect_root(r.one(70, SpanKind::Client, "GET /for-r1"));
+  EXPECT_EQ(r.stats.ambiguous_several_requests, 1u);
+}
+
 // Python ThreadPoolExecutor / Java executor: the thread that read the request hands it to a worker; the
 // worker serves nothing, so its call is a root (unlinked, not guessed).
 TEST(InProcessRules, ThreadPoolHandOffIsRoot) {
