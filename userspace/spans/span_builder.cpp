@@ -39,12 +39,12 @@ class ConnExchangeSink : public ExchangeSink {
   // is still coming (a handler may call downstream before reading the body) and both sides of a slow
   // upload meet within the link window.
   void request_head(const Message& head, Dir) override {
-    if (!conn_.is_client()) completed(head.last);
+    if (!conn_.is_client()) completed();
     early_.push_back(Early{head.start_pos, open_span(head), std::string(service_of(head))});
   }
 
   void request_complete(const Message& req, Dir) override {
-    if (!conn_.is_client()) completed(req.last);
+    if (!conn_.is_client()) completed();
     uint64_t id = 0;
     std::string service(service_of(req));
     size_t i = 0;
@@ -68,9 +68,9 @@ class ConnExchangeSink : public ExchangeSink {
   }
 
   // Server: its thread no longer serves the request.
-  void response_started(const Message&, Dir, const SyscallMeta& at) override {
+  void response_started(const Message&, Dir, const SyscallMeta&) override {
     if (conn_.is_client()) {
-      completed(at);  // the response head (its first byte's call: the same reader in practice)
+      completed();  // the response head
     } else if (head_ < pending_.size()) {
       correlator_.response_started(pending_[head_].id);
     }
@@ -81,7 +81,7 @@ class ConnExchangeSink : public ExchangeSink {
       ++stats_.unmatched_responses;
       return;
     }
-    if (conn_.is_client() && ex.has_response) completed(ex.response.last);
+    if (conn_.is_client() && ex.has_response) completed();
     Pending& p = pending_[head_++];
     // The response's first sequence number: rule 1 through NAT.
     const bool seq_valid = ex.has_response && conn_.cursor(conn_.request_dir == Dir::Egress ? Dir::Ingress : Dir::Egress).seq_valid();
@@ -92,10 +92,14 @@ class ConnExchangeSink : public ExchangeSink {
  private:
   std::string_view service_of(const Message& req) const { return processes_.service_name(caller_of(conn_, req).pid); }
 
-  // A read on this connection completed something a handler acts on (in_process_rule.h, Io).
-  void completed(const SyscallMeta& at) {
-    correlator_.io(builder_.exec_of(at), conn_.gen, conn_.is_client() ? Side::Client : Side::Server,
-                   Io::CompletingInput, at.exit_ns);
+  // The read being processed now, on this connection, completed something a handler acts on
+  // (in_process_rule.h, Io). Not for an exchange ended later by a close, a loss or the end of input: that
+  // says nothing about what the thread was doing then.
+  void completed() {
+    const SyscallMeta* at = builder_.current_read_on(conn_.gen);
+    if (at == nullptr) return;
+    correlator_.io(builder_.exec_of(*at), conn_.gen, conn_.is_client() ? Side::Client : Side::Server,
+                   Io::CompletingInput, at->exit_ns);
   }
 
   // Tells the correlator about a new request (the connection's request direction decides the side).
@@ -169,11 +173,15 @@ ExecContext SpanBuilder::exec_of(const SyscallMeta& at) const {
 
 void SpanBuilder::connected(Connection& conn, const SyscallMeta& at) {
   flush_opaque();
+  current_conn_ = 0;
   correlator_.client_connected(exec_of(at), conn.gen, at.exit_ns);
 }
 
 void SpanBuilder::io(Connection& conn, Dir dir, const SyscallMeta& at) {
   flush_opaque();
+  current_call_ = at;
+  current_conn_ = conn.gen;
+  current_is_read_ = dir == Dir::Ingress;
   const bool parsed = conn.proto == Connection::Proto::Active;
   // Reads of a parsed connection are reported by its exchange sink, with what they completed.
   if (dir == Dir::Ingress && parsed) return;
@@ -199,6 +207,7 @@ void SpanBuilder::flush_opaque() {
 
 void SpanBuilder::closed(Connection& conn) {
   flush_opaque();
+  current_conn_ = 0;
   correlator_.connection_closed(conn.gen);
 }
 

@@ -44,6 +44,10 @@ class SpanBuilder : public ConnectionObserver {
 
   // Who made a call, and the runtime its process runs in (from the process table's name for it).
   ExecContext exec_of(const SyscallMeta& at) const;
+  // The read being processed now (its data event), if it is one on connection `conn`.
+  const SyscallMeta* current_read_on(uint64_t conn) const {
+    return current_conn_ == conn && current_is_read_ ? &current_call_ : nullptr;
+  }
 
   // Builds the span of one exchange seen on `conn` (exposed for tests).
   static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
@@ -63,6 +67,9 @@ class SpanBuilder : public ConnectionObserver {
   PipelineStats& stats_;
   const ProcessTable& processes_;
   PendingOpaque opaque_;
+  SyscallMeta current_call_;   // the data event being processed (set by io, forgotten at a connect or close)
+  uint64_t current_conn_ = 0;
+  bool current_is_read_ = false;
 };
 
 }  // namespace cs
