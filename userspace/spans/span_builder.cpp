@@ -39,7 +39,6 @@ class ConnExchangeSink : public ExchangeSink {
   // is still coming (a handler may call downstream before reading the body) and both sides of a slow
   // upload meet within the link window.
   void request_head(const Message& head, Dir) override {
-    if (!conn_.is_client()) completed();
     early_.push_back(Early{head.start_pos, open_span(head), std::string(service_of(head))});
   }
 
@@ -69,11 +68,7 @@ class ConnExchangeSink : public ExchangeSink {
 
   // Server: its thread no longer serves the request.
   void response_started(const Message&, Dir, const SyscallMeta&) override {
-    if (conn_.is_client()) {
-      completed();  // the response head
-    } else if (head_ < pending_.size()) {
-      correlator_.response_started(pending_[head_].id);
-    }
+    if (!conn_.is_client() && head_ < pending_.size()) correlator_.response_started(pending_[head_].id);
   }
 
   void exchange_complete(const Exchange& ex, Dir) override {
@@ -92,8 +87,8 @@ class ConnExchangeSink : public ExchangeSink {
  private:
   std::string_view service_of(const Message& req) const { return processes_.service_name(caller_of(conn_, req).pid); }
 
-  // The read being processed now, on this connection, completed something a handler acts on
-  // (in_process_rule.h, Io). Not for an exchange ended later by a close, a loss or the end of input: that
+  // The read being processed now, on this connection, completed a request (server) or a response
+  // (client): what a handler acts on (in_process_rule.h, Io). Not for an exchange ended later by a close, a loss or the end of input: that
   // says nothing about what the thread was doing then.
   void completed() {
     const SyscallMeta* at = builder_.current_read_on(conn_.gen);

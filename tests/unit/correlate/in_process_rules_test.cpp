@@ -207,6 +207,38 @@ TEST(InProcessRules, NodeTimerCallAfterAnotherReadAbstains) {
   EXPECT_EQ(r.stats.ambiguous_several_requests, 1u);
 }
 
+// nginx holds an upstream response head back until its body comes (postpone_output): reading two heads
+// is no input of their requests. The request read after them causes the next upstream call.
+TEST(InProcessRules, OrderedLoopResponseHeadsHeldBackAreNoCause) {
+  Scenario s;
+  const Proc ngx{50, 50, "nginx"};
+  auto u1 = s.connect(ngx, 20, b31, 30, 41001, 9000);
+  auto u2 = s.connect(ngx, 21, b32, 31, 41002, 9000);
+  auto u3 = s.connect(ngx, 22, b33, 32, 41003, 9000);
+  auto c1 = s.connect(cl1, 3, ngx, 5, 40001, 80);
+  auto c2 = s.connect(cl2, 3, ngx, 6, 40002, 80);
+  auto c3 = s.connect(cl3, 3, ngx, 7, 40003, 80);
+  s.client_to_server(c1, get("/r1"));
+  s.client_to_server(u1, get("/up-r1"));
+  s.client_to_server(c2, get("/r2"));
+  s.client_to_server(u2, get("/up-r2"));
+  s.server_to_client(u1, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");  // heads only
+  s.server_to_client(u2, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+  s.client_to_server(c3, get("/r3"));
+  s.client_to_server(u3, get("/up-r3"));
+  s.server_to_client(u1, "ok");
+  s.server_to_client(c1, ok());
+  s.server_to_client(u2, "ok");
+  s.server_to_client(c2, ok());
+  s.server_to_client(u3, ok());
+  s.server_to_client(c3, ok());
+  test::ChainResult r = test::run_chain(s.records);
+  expect_child(r.one(50, SpanKind::Server, "GET /r1"), r.one(50, SpanKind::Client, "GET /up-r1"));
+  expect_child(r.one(50, SpanKind::Server, "GET /r2"), r.one(50, SpanKind::Client, "GET /up-r2"));
+  expect_child(r.one(50, SpanKind::Server, "GET /r3"), r.one(50, SpanKind::Client, "GET /up-r3"));
+  EXPECT_EQ(r.stats.ambiguous_client, 0u);
+}
+
 // Python ThreadPoolExecutor / Java executor: the thread that read the request hands it to a worker; the
 // worker serves nothing, so its call is a root (unlinked, not guessed).
 TEST(InProcessRules, ThreadPoolHandOffIsRoot) {
