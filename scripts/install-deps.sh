@@ -26,6 +26,7 @@ TEST_PKGS=(
   python3 python3-flask python3-requests gunicorn
   nginx-light curl wrk nghttp2-client redis-server redis-tools
   iproute2 procps psmisc time
+  python3-aiohttp python3-uvloop nodejs nftables
   golang-go
 )
 # Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
