@@ -16,6 +16,7 @@ BUILD_PKGS=(
   build-essential cmake pkg-config
   clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev
+  libcapstone-dev libdw-dev
   libboost-program-options-dev libspdlog-dev libfmt-dev
   rapidjson-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
@@ -25,6 +26,8 @@ TEST_PKGS=(
   python3 python3-flask python3-requests gunicorn
   nginx-light curl wrk nghttp2-client redis-server redis-tools
   iproute2 procps psmisc time
+  python3-aiohttp python3-uvloop nodejs nftables
+  golang-go
 )
 # Data-store tests (tests/integration/test_{redis,postgres,mariadb,memcached,flask_db_chain}.sh): the servers
 # (each test starts its own in a temp dir), psycopg 3 (extended query protocol), redis-py, and DBD::MariaDB
