@@ -63,6 +63,24 @@ TEST(McSession, PipelinedGetsPairInOrder) {
   EXPECT_EQ(check_split_invariance(P(), steps), "");
 }
 
+TEST(McSession, GetsAndCas) {
+  const std::vector<Step> steps = {client("gets a b c\r\n"),
+                                   server("VALUE a 0 1 11\r\n1\r\nVALUE c 0 2 12\r\nxy\r\nEND\r\n"),
+                                   client("cas a 0 0 1 11\r\n2\r\n"), server("STORED\r\n"),
+                                   client("cas a 0 0 1 11\r\n3\r\n"), server("EXISTS\r\n"),
+                                   client("touch c 10\r\ndecr x 1\r\n"), server("TOUCHED\r\nNOT_FOUND\r\n")};
+  const Result r = run(P(), steps);
+  ASSERT_EQ(r.spans.size(), 5u);
+  EXPECT_EQ(r.spans[0].attr("db.query.text"), "gets a b c");
+  EXPECT_EQ(r.spans[0].attr("db.response.returned_rows"), "2");
+  EXPECT_EQ(r.spans[1].attr("db.query.text"), "cas a ? ? ? ?");
+  EXPECT_EQ(r.spans[2].attr("db.response.status_code"), "EXISTS");
+  EXPECT_FALSE(r.spans[2].error);
+  EXPECT_EQ(r.spans[3].attr("db.query.text"), "touch c ?");
+  EXPECT_EQ(r.spans[4].attr("db.response.status_code"), "NOT_FOUND");
+  EXPECT_EQ(check_split_invariance(P(), steps), "");
+}
+
 TEST(McSession, ValueLongerThanCapturedIsSkippedByLength) {
   const std::string value(5000, 'x');
   const std::string reply = "VALUE big 0 5000\r\n" + value + "\r\nEND\r\n";

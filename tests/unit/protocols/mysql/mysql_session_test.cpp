@@ -133,6 +133,25 @@ TEST(MysqlSession, ResultSetLongerThanCapturedEndsAtTheNextCommand) {
   EXPECT_EQ(r.spans[1].name, "DELETE t");
 }
 
+TEST(MysqlSession, MultiStatementQueryReadsEveryResult) {
+  // "SELECT 1; UPDATE t SET a = 1": a result set whose EOF says more results follow, then an OK.
+  const std::string more_eof = std::string("\xfe\0\0\x0a\0", 5);  // SERVER_MORE_RESULTS_EXISTS | AUTOCOMMIT
+  const std::vector<Step> steps = {
+      client(com_query("SELECT 1; UPDATE t SET a = 1")),
+      server(packet(1, "\x01") + packet(2, std::string(20, 'c')) + packet(3, std::string("\xfe\0\0\x02\0", 5)) +
+             packet(4, "\x01" "1") + packet(5, more_eof)),
+      server(packet(6, std::string("\0\x01\0\x02\0\0\0", 7))), client(com_query("SELECT 2")),
+      server(packet(1, "\x01") + packet(2, std::string(20, 'c')) + packet(3, std::string("\xfe\0\0\x02\0", 5)) +
+             packet(4, "\x01" "2") + packet(5, std::string("\xfe\0\0\x02\0", 5)))};
+  const Result r = run(P(), steps);
+  ASSERT_EQ(r.spans.size(), 2u);
+  EXPECT_EQ(r.spans[0].end, "complete");
+  EXPECT_EQ(r.spans[0].resp_last_tid, 3u);  // the OK of the second statement ends it
+  EXPECT_EQ(r.spans[1].end, "complete");
+  EXPECT_EQ(r.stats.parse_errors, 0u);
+  EXPECT_EQ(check_split_invariance(P(), steps), "");
+}
+
 TEST(MysqlSession, NoResponseCommandsMakeNoSpan) {
   const std::vector<Step> steps = {client(packet(0, "\x19\x01\0\0\0")), client(com_query("SELECT 1")),
                                    server(packet(1, "\x01") + packet(2, std::string(20, 'c')) + packet(3, "\x01" "1") +

@@ -180,6 +180,21 @@ TEST(PgSession, ErrorInExtendedBatchSkipsToSync) {
   EXPECT_EQ(check_split_invariance(P(), steps), "");
 }
 
+TEST(PgSession, CopyFromStdinIsOneSpan) {
+  const std::vector<Step> steps = {
+      client(query("COPY items FROM STDIN")), server(msg('G', std::string("\0\0\x01\0\0", 5))),
+      client(msg('d', "1\tone\n") + msg('d', "2\ttwo\n") + msg('c', "")),
+      server(msg('C', std::string("COPY 2\0", 7)) + kReady), client(query("SELECT 1")),
+      server(msg('C', std::string("SELECT 1\0", 9)) + kReady)};
+  const Result r = run(P(), steps);
+  ASSERT_EQ(r.spans.size(), 2u);
+  EXPECT_EQ(r.spans[0].name, "COPY items");
+  EXPECT_EQ(r.spans[0].end, "complete");
+  EXPECT_EQ(r.spans[0].resp_last_tid, 4u);
+  EXPECT_EQ(r.spans[1].end, "complete");
+  EXPECT_EQ(check_split_invariance(P(), steps), "");
+}
+
 TEST(PgSession, TraceparentInSqlComment) {
   const std::string tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   const std::vector<Step> steps = {client(query("SELECT 1 /*traceparent='" + tp + "'*/")),
