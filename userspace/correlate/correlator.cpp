@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/clock_timeline.h"
 #include "correlate/thread_rule.h"
 
 namespace cs {
@@ -434,6 +435,11 @@ void Correlator::emit_tree(Node& root) {
     root.trace_known = true;
   }
   const TraceId trace = root.trace_id;
+  if (!root.clock_known) {
+    root.clock_offset = clock_ ? clock_->offset_at(root.created_ns) : config_.mono_to_unix_ns;
+    root.clock_known = true;
+  }
+  const int64_t clock_offset = root.clock_offset;
   const uint32_t root_slot = slot_of(root);
   constexpr size_t kNotInBatch = SIZE_MAX;
   batch_.clear();
@@ -447,6 +453,8 @@ void Correlator::emit_tree(Node& root) {
     if (item.slot != root_slot) {
       n.trace_id = trace;
       n.trace_known = true;
+      n.clock_offset = clock_offset;
+      n.clock_known = true;
     }
     const size_t at = n.finished ? batch_.size() : kNotInBatch;
     // Children in creation order: push them reversed.
@@ -465,8 +473,8 @@ void Correlator::emit_tree(Node& root) {
       s.parent_span_id = n.remote_parent;
       s.remote_parent = true;
     }
-    s.start_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.start_unix_ns) + config_.mono_to_unix_ns);
-    s.end_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.end_unix_ns) + config_.mono_to_unix_ns);
+    s.start_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.start_unix_ns) + clock_offset);
+    s.end_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.end_unix_ns) + clock_offset);
     if (n.flow_link && n.state == ParentState::Local && item.parent_at != kNotInBatch)
       nest_in(batch_[item.parent_at], s);
     ++stats_.spans;

@@ -47,6 +47,7 @@
 
 namespace cs {
 
+class ClockTimeline;
 class ThreadRule;
 
 // A request's identity on the wire as one end of the connection saw it.
@@ -66,6 +67,10 @@ class Correlator {
   // Registers a runtime-specific in-process rule; it is asked before the generic thread rule (and before
   // rules registered earlier).
   void add_rule(std::unique_ptr<InProcessRule> rule);
+  // Unix times from this timeline (must outlive the correlator) instead of config.mono_to_unix_ns. Every
+  // span of a trace gets the offset in effect when the trace's root was created, so a clock step never
+  // reorders the spans of one trace (common/clock_timeline.h).
+  void set_clock(const ClockTimeline* clock) { clock_ = clock; }
 
   // Evidence from the connection layer, in event order.
   void io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns);
@@ -117,6 +122,8 @@ class Correlator {
     uint64_t created_ns = 0;
     uint64_t settle_at_ns = 0;   // server: settles without a client after this
     uint64_t end_ns = 0;         // CLOCK_MONOTONIC end once finished
+    bool clock_known = false;    // clock_offset fixed for its trace (set with the trace id on emission)
+    int64_t clock_offset = 0;    // mono -> Unix offset of the whole trace
     WireEnd wire;
     uint32_t response_seq = 0;
     uint32_t first_child = kNil, last_child = kNil, next_sibling = kNil;
@@ -184,6 +191,7 @@ class Correlator {
   void emit_tree(Node& root);
 
   const PipelineConfig& config_;
+  const ClockTimeline* clock_ = nullptr;
   SpanSink& sink_;
   PipelineStats& stats_;
   IdGenerator ids_;

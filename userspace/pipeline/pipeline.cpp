@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/clock_timeline.h"
 #include "connections/conn_tracker.h"
 #include "correlate/correlator.h"
 #include "pipeline/record_decoder.h"
@@ -20,12 +21,16 @@ constexpr uint64_t kAdvanceEveryNs = 10'000'000;
 struct Pipeline::Impl {
   Impl(const PipelineConfig& c, SpanSink& sink, SocketVerdicts* verdicts, const std::vector<const Protocol*>& protocols)
       : config(c),
+        clock(config.mono_to_unix_ns),
         processes(config.max_processes),
         correlator(config, sink, stats),
         builder(correlator, stats, processes, config.raw_query_text),
-        tracker(config, stats, builder, verdicts, protocols) {}
+        tracker(config, stats, builder, verdicts, protocols) {
+    correlator.set_clock(&clock);
+  }
 
   PipelineConfig config;
+  ClockTimeline clock;
   PipelineStats stats;
   ProcessTable processes;
   Correlator correlator;
@@ -82,6 +87,10 @@ void Pipeline::on_record(const void* data, size_t size) {
       break;
   }
   m.advance_if_due();
+}
+
+void Pipeline::set_clock_offset(uint64_t at_mono_ns, int64_t mono_to_unix_ns) {
+  impl_->clock.change(at_mono_ns, mono_to_unix_ns);
 }
 
 void Pipeline::tick(uint64_t now_mono_ns) {

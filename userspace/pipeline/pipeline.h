@@ -35,6 +35,10 @@ class Pipeline {
   // One raw record as written by the BPF side (struct cs_event_header first). Malformed records are
   // counted and skipped, never trusted.
   void on_record(const void* data, size_t size);
+  // The CLOCK_MONOTONIC -> Unix offset changed (common/clock_watch.h live, a capture's clock record in
+  // a replay): from `at_mono_ns` on, Unix time = monotonic + `mono_to_unix_ns`. Starts at
+  // PipelineConfig::mono_to_unix_ns. A trace's spans all use the offset in effect when its root began.
+  void set_clock_offset(uint64_t at_mono_ns, int64_t mono_to_unix_ns);
   // Advance time without an event (live agent when idle): settles links and emits due traces.
   void tick(uint64_t now_mono_ns);
   // End of input: every pending exchange and span is finished and emitted.

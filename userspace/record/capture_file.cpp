@@ -115,6 +115,22 @@ bool CaptureWriter::append(const void* record, size_t size) {
   return true;
 }
 
+bool CaptureWriter::append_clock(uint64_t at_mono_ns, int64_t mono_to_unix_ns) {
+  if (fd_ < 0 || !error_.empty()) return false;
+  if (!header_written_) {
+    error_ = "capture writer: append_clock() before write_header()";
+    return false;
+  }
+  std::string c;
+  le::put<uint32_t>(c, kCaptureClockMarker);
+  le::put<uint32_t>(c, static_cast<uint32_t>(kCaptureClockBody));
+  le::put<uint64_t>(c, at_mono_ns);
+  le::put<int64_t>(c, mono_to_unix_ns);
+  if (!put(c.data(), c.size())) return false;
+  ++clock_records_;
+  return true;
+}
+
 bool CaptureWriter::put(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   while (size > 0) {

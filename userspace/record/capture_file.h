@@ -27,6 +27,15 @@
 //                                 padding never reaches the file, and the record's own
 //                                 cs_event_header.size is patched to equal `size`
 //
+//   Clock records, between records wherever the recorder saw the wall clock change (common/clock_watch.h:
+//   drift re-sync, NTP/settimeofday step, resume from suspend). Not counted in the trailer's records.
+//   A capture without any (recorded before they existed, or no change happened) reads the same as before.
+//       0     4  marker           u32 0xFFFFFFFE (never a valid record size)
+//       4     4  body_size        u32, bytes that follow (>= 16, <= 4096; a reader skips bytes it does
+//                                 not know)
+//       8     8  at_mono_ns       u64, CLOCK_MONOTONIC when the change was measured
+//      16     8  mono_to_unix_ns  i64, the offset from at_mono_ns on (replaces the header's)
+//
 //   Trailer (optional: missing when the recorder was killed), must be the last thing in the file
 //       0     4  marker           u32 0xFFFFFFFF (never a valid record size)
 //       4     4  body_size        u32, bytes that follow (>= 20 + 8 * counter_count, <= 4096)
@@ -42,9 +51,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "callscope/events.h"
@@ -55,6 +66,9 @@ inline constexpr char kCaptureMagic[8] = {'C', 'S', 'C', 'A', 'P', 'T', 'U', 'R'
 inline constexpr uint32_t kCaptureFormatVersion = 2;
 inline constexpr uint32_t kCaptureMaxRecord = 1u << 20;       // 1 MiB
 inline constexpr uint32_t kCaptureTrailerMarker = 0xFFFFFFFFu;
+inline constexpr uint32_t kCaptureClockMarker = 0xFFFFFFFEu;
+inline constexpr size_t kCaptureClockBody = 16;
+inline constexpr size_t kCaptureMaxClockBody = 4096;
 inline constexpr size_t kCaptureMaxString = 64;               // kernel release / agent version
 inline constexpr size_t kCaptureMinHeaderSize = 52;           // header with both strings empty
 inline constexpr size_t kCaptureMaxHeaderSize = 4096;
@@ -100,6 +114,9 @@ class CaptureWriter {
   // sizes or unknown type: the file would not read back; counted in rejected()) or if the file cannot be
   // written (error() set; every later call fails too).
   bool append(const void* record, size_t size);
+  // A clock record: from `at_mono_ns` on the monotonic -> Unix offset is `mono_to_unix_ns`. Returns false
+  // if the file cannot be written (error() set).
+  bool append_clock(uint64_t at_mono_ns, int64_t mono_to_unix_ns);
   // Pushes the buffer to the file (e.g. once a second, so a killed recorder loses little).
   std::string flush();
   // Writes the trailer (records/end time filled in), flushes and closes. Returns "" or the error.
@@ -108,6 +125,7 @@ class CaptureWriter {
   uint64_t records() const { return records_; }
   uint64_t bytes() const { return bytes_; }  // file bytes so far, header included
   uint64_t rejected() const { return rejected_; }
+  uint64_t clock_records() const { return clock_records_; }
   const std::string& error() const { return error_; }
   const std::string& path() const { return path_; }
 
@@ -122,6 +140,7 @@ class CaptureWriter {
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;
   uint64_t rejected_ = 0;
+  uint64_t clock_records_ = 0;
   bool header_written_ = false;
   std::string error_;
 };
@@ -151,6 +170,10 @@ class CaptureReader {
 
   const CaptureHeader& header() const { return header_; }
 
+  // Called from next() for each clock record met before the record next() returns (in file order), with
+  // its at_mono_ns and mono_to_unix_ns. Without a handler clock records are skipped.
+  void set_clock_handler(std::function<void(uint64_t, int64_t)> handler) { clock_handler_ = std::move(handler); }
+
   // The next record; false at the end of the records (trailer or end of file) or at the first error
   // (then error() is set and says at which byte offset).
   bool next(CaptureRecord& record);
@@ -160,11 +183,13 @@ class CaptureReader {
   bool has_trailer() const { return has_trailer_; }
   const CaptureTrailer& trailer() const { return trailer_; }
   uint64_t records_read() const { return records_read_; }
+  uint64_t clock_records_read() const { return clock_records_read_; }
   uint64_t offset() const { return file_offset_ + pos_; }  // bytes consumed so far
 
  private:
   bool parse_header(std::string& error);
   bool read_trailer(uint64_t at);
+  bool read_clock(uint64_t at);
   // Makes at least `n` bytes available at pos_ if the source has them; returns the bytes available.
   size_t ensure(size_t n);
   bool fail(std::string message);
@@ -182,6 +207,8 @@ class CaptureReader {
   bool has_trailer_ = false;
   bool done_ = false;
   uint64_t records_read_ = 0;
+  uint64_t clock_records_read_ = 0;
+  std::function<void(uint64_t, int64_t)> clock_handler_;
   std::string error_;
 };
 

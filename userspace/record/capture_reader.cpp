@@ -154,38 +154,64 @@ bool CaptureReader::parse_header(std::string& error) {
 }
 
 bool CaptureReader::next(CaptureRecord& record) {
-  if (done_) return false;
-  const uint64_t at = offset();
-  size_t avail = ensure(4);
-  if (avail == 0) {
-    done_ = true;  // end of records, no trailer (recorder did not finish)
-    if (!read_error_.empty()) return fail("");
-    return false;
+  for (;;) {
+    if (done_) return false;
+    const uint64_t at = offset();
+    size_t avail = ensure(4);
+    if (avail == 0) {
+      done_ = true;  // end of records, no trailer (recorder did not finish)
+      if (!read_error_.empty()) return fail("");
+      return false;
+    }
+    if (avail < 4)
+      return fail("truncated capture: record length cut at byte offset " + std::to_string(at) + " (" +
+                  std::to_string(avail) + " of 4 bytes)");
+    const auto size = le::get<uint32_t>(buffer_.data() + pos_);
+    if (size == kCaptureTrailerMarker) return read_trailer(at);
+    if (size == kCaptureClockMarker) {
+      if (!read_clock(at)) return false;
+      continue;
+    }
+    if (size < sizeof(cs_event_header) || size > kCaptureMaxRecord)
+      return fail("corrupt capture at byte offset " + std::to_string(at) + ": record length " +
+                  std::to_string(size) + " out of range (" + std::to_string(sizeof(cs_event_header)) + ".." +
+                  std::to_string(kCaptureMaxRecord) + ")");
+    avail = ensure(4 + size_t{size});
+    if (avail < 4 + size_t{size})
+      return fail("truncated capture: record at byte offset " + std::to_string(at) + " is cut (" +
+                  std::to_string(avail - 4) + " of " + std::to_string(size) + " bytes)");
+    const uint8_t* rec = buffer_.data() + pos_ + 4;
+    uint32_t inner_size;
+    std::memcpy(&inner_size, rec + offsetof(cs_event_header, size), sizeof inner_size);
+    if (inner_size != size)
+      return fail("corrupt capture at byte offset " + std::to_string(at) + ": record length " +
+                  std::to_string(size) + " but its event header says " + std::to_string(inner_size));
+    record.data = rec;
+    record.size = size;
+    record.offset = at;
+    pos_ += 4 + size_t{size};
+    ++records_read_;
+    return true;
   }
-  if (avail < 4)
-    return fail("truncated capture: record length cut at byte offset " + std::to_string(at) + " (" +
-                std::to_string(avail) + " of 4 bytes)");
-  const auto size = le::get<uint32_t>(buffer_.data() + pos_);
-  if (size == kCaptureTrailerMarker) return read_trailer(at);
-  if (size < sizeof(cs_event_header) || size > kCaptureMaxRecord)
-    return fail("corrupt capture at byte offset " + std::to_string(at) + ": record length " +
-                std::to_string(size) + " out of range (" + std::to_string(sizeof(cs_event_header)) + ".." +
-                std::to_string(kCaptureMaxRecord) + ")");
-  avail = ensure(4 + size_t{size});
-  if (avail < 4 + size_t{size})
-    return fail("truncated capture: record at byte offset " + std::to_string(at) + " is cut (" +
-                std::to_string(avail - 4) + " of " + std::to_string(size) + " bytes)");
-  const uint8_t* rec = buffer_.data() + pos_ + 4;
-  uint32_t inner_size;
-  std::memcpy(&inner_size, rec + offsetof(cs_event_header, size), sizeof inner_size);
-  if (inner_size != size)
-    return fail("corrupt capture at byte offset " + std::to_string(at) + ": record length " +
-                std::to_string(size) + " but its event header says " + std::to_string(inner_size));
-  record.data = rec;
-  record.size = size;
-  record.offset = at;
-  pos_ += 4 + size_t{size};
-  ++records_read_;
+}
+
+bool CaptureReader::read_clock(uint64_t at) {
+  size_t avail = ensure(8);
+  if (avail < 8) return fail("truncated capture: clock record at byte offset " + std::to_string(at) + " is cut");
+  const auto body = le::get<uint32_t>(buffer_.data() + pos_ + 4);
+  if (body < kCaptureClockBody || body > kCaptureMaxClockBody)
+    return fail("corrupt capture at byte offset " + std::to_string(at) + ": clock record size " +
+                std::to_string(body) + " out of range");
+  avail = ensure(8 + size_t{body});
+  if (avail < 8 + size_t{body})
+    return fail("truncated capture: clock record at byte offset " + std::to_string(at) + " is cut (" +
+                std::to_string(avail - 8) + " of " + std::to_string(body) + " bytes)");
+  const uint8_t* p = buffer_.data() + pos_ + 8;
+  const auto at_mono = le::get<uint64_t>(p);
+  const auto offset = le::get<int64_t>(p + 8);
+  pos_ += 8 + size_t{body};
+  ++clock_records_read_;
+  if (clock_handler_) clock_handler_(at_mono, offset);
   return true;
 }
 
