@@ -12,8 +12,10 @@
 #include "capture/bpf_capture.h"
 #include "cli/span_output.h"
 #include "cli/stats_report.h"
+#include "common/clock_watch.h"
 #include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
+#include "protocols/http1/http1_protocol.h"
 #include "record/capture_file.h"
 
 namespace cs {
@@ -70,6 +72,44 @@ uint64_t mono_now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + ts.tv_nsec;
+}
+
+// Checks the wall clock once a second (common/clock_watch.h); calls `apply` with each change to take.
+class ClockCheck {
+ public:
+  ClockCheck() : watch_(sample_clocks()) {}
+  int64_t offset() const { return watch_.offset(); }
+  template <typename Apply>
+  void poll(uint64_t now_mono_ns, Apply&& apply) {
+    if (now_mono_ns < next_ns_) return;
+    next_ns_ = now_mono_ns + 1'000'000'000ULL;
+    auto change = watch_.check(sample_clocks());
+    if (!change) return;
+    const double ms = static_cast<double>(change->delta_ns) / 1e6;
+    if (change->kind == ClockChangeKind::Drift)
+      spdlog::debug("wall clock drifted {:+.3f} ms from CLOCK_MONOTONIC: offset re-synced", ms);
+    else
+      spdlog::info("wall clock {} of {:+.3f} ms (settimeofday, NTP step or suspend): spans of traces "
+                   "starting from now use the new time",
+                   clock_change_name(change->kind), ms);
+    apply(*change);
+  }
+
+ private:
+  ClockWatch watch_;
+  uint64_t next_ns_ = 0;
+};
+
+// The protocols the agent detects, with HTTP/1 configured by --http-header / --raw-url-query.
+const std::vector<const Protocol*>& agent_protocols(const Options& o) {
+  static http1::Http1Options http_options;  // referenced by every HTTP span: lives until exit
+  static std::vector<const Protocol*> protocols;
+  static std::unique_ptr<http1::Http1Protocol> http;
+  if (http) return protocols;
+  http1::make_http1_options(o.raw_url_query, o.http_headers, http_options);  // validated by parse_options
+  http = std::make_unique<http1::Http1Protocol>(http_options);
+  for (const Protocol* p : protocol_registry()) protocols.push_back(p == &http1::http1_protocol() ? http.get() : p);
+  return protocols;
 }
 
 PipelineConfig pipeline_config(const Options& o, int64_t mono_to_unix) {
@@ -155,11 +195,13 @@ int run_live(const Options& o) {
   if (!cap) return 1;
   install_signal_handlers();
   BpfSocketVerdicts verdicts(*cap);
-  Pipeline pipeline(pipeline_config(o, mono_to_unix_offset_ns()), *out->sink, &verdicts);
+  ClockCheck clock;
+  Pipeline pipeline(pipeline_config(o, clock.offset()), *out->sink, &verdicts, agent_protocols(o));
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
       o, *cap, [&](const void* d, size_t s) { pipeline.on_record(d, s); },
       [&](uint64_t now) {
+        clock.poll(now, [&](const ClockChange& c) { pipeline.set_clock_offset(c.at_mono_ns, c.mono_to_unix_ns); });
         pipeline.tick(now);
         // Spans reach a file or pipe within ~100 ms, not when a stdio buffer fills.
         out->sink->flush();
@@ -194,6 +236,7 @@ int run_record(const Options& o) {
   auto cap = open_capture(o);
   if (!cap) return 1;
   CaptureHeader header = capture_header_now(o.payload_bytes, CALLSCOPE_VERSION);
+  ClockCheck clock;
   error = writer.write_header(header);
   if (!error.empty()) {
     spdlog::error("{}", error);
@@ -211,6 +254,7 @@ int run_record(const Options& o) {
         }
       },
       [&](uint64_t now) {
+        clock.poll(now, [&](const ClockChange& c) { writer.append_clock(c.at_mono_ns, c.mono_to_unix_ns); });
         if (now - last_flush >= 1'000'000'000ULL) {
           writer.flush();
           last_flush = now;
@@ -248,9 +292,12 @@ int run_replay(const Options& o) {
     spdlog::error("{}", error);
     return 1;
   }
-  Pipeline pipeline(pipeline_config(o, h.mono_to_unix_ns), *out->sink);
+  Pipeline pipeline(pipeline_config(o, h.mono_to_unix_ns), *out->sink, nullptr, agent_protocols(o));
+  reader.set_clock_handler([&](uint64_t at, int64_t offset) { pipeline.set_clock_offset(at, offset); });
   CaptureRecord rec;
   while (reader.next(rec)) pipeline.on_record(rec.data, rec.size);
+  if (reader.clock_records_read() > 0)
+    spdlog::info("{} wall clock changes recorded in the capture were applied", reader.clock_records_read());
   pipeline.flush();
   int rc = 0;
   if (!reader.error().empty()) {

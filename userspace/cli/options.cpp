@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "callscope/events.h"
+#include "protocols/http1/http1_options.h"
 
 namespace po = boost::program_options;
 
@@ -76,6 +77,11 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
     ("raw-query-text", "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
         "sent, literals and values included, instead of with literals replaced by '?'. The spans then hold "
         "payload (keys, values, whatever the queries carry); credentials (AUTH) stay hidden")
+    ("http-header", po::value<std::vector<std::string>>(&o.http_headers)->composing(),
+        "HTTP spans: put this header's value in http.request.header.<name> / http.response.header.<name> "
+        "(repeatable). Without it no header value leaves the agent (Authorization, Cookie, ...)")
+    ("raw-url-query", "HTTP spans: put url.query as sent, instead of with every value replaced by REDACTED "
+        "(keys kept). The spans then hold whatever the query strings carry (tokens, ids)")
     ("no-color", "no ANSI colors in tree output")
     ("log-level", po::value<std::string>(&o.log_level)->default_value("info"),
         "trace|debug|info|warn|error; logs go to stderr");
@@ -149,6 +155,12 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
     return usage_error("--max-connections and --max-pending-spans must be > 0");
   if (vm.count("no-color")) o.color = false;
   if (vm.count("raw-query-text")) o.raw_query_text = true;
+  if (vm.count("raw-url-query")) o.raw_url_query = true;
+  {
+    http1::Http1Options check;
+    std::string error = http1::make_http1_options(o.raw_url_query, o.http_headers, check);
+    if (!error.empty()) return usage_error(error);
+  }
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= o.log_level == l;

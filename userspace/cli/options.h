@@ -26,6 +26,8 @@ struct Options {
   size_t max_pending_spans = 200000;
   bool color = true;
   bool raw_query_text = false;     // database spans: db.query.text verbatim, literals included
+  std::vector<std::string> http_headers;  // HTTP headers whose values spans carry (none by default)
+  bool raw_url_query = false;      // HTTP spans: url.query values as sent instead of REDACTED
 };
 
 // Parses argv. Returns 0 to go on, or an exit code (0 after --help/--version, 2 on a usage error, with

@@ -81,6 +81,7 @@ SPAN_KEYS = {
 ATTR_KEYS = {
     "http.request.method": (str, True),
     "url.path": (str, True),
+    "url.query": (str, False),  # only with a query string; values REDACTED unless --raw-url-query
     "http.response.status_code": (int, True),
     "server.address": (str, True),
     "server.port": (int, True),

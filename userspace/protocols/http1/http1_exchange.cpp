@@ -15,13 +15,29 @@ void Http1Exchange::describe(const ExchangeContext& ctx, SpanFields& out) const 
     out.status_message = "HTTP " + std::to_string(status);
   }
 
-  out.attributes.reserve(out.attributes.size() + 9);
+  const Http1Options& opt = options ? *options : default_http1_options();
+  out.attributes.reserve(out.attributes.size() + 10 + request_http.header_values.size() +
+                         response_http.header_values.size());
   out.attributes.push_back({"http.request.method", request_http.method});
   out.attributes.push_back({"url.path", std::string(p)});
+  const std::string_view target = request_http.target;
+  const size_t q = target.find('?');
+  if (q != std::string_view::npos && q + 1 < target.size()) {
+    const std::string_view query = target.substr(q + 1, target.find('#', q) - (q + 1));
+    out.attributes.push_back({"url.query", opt.raw_url_query ? std::string(query) : redact_query(query)});
+  }
   if (has_response && status > 0) out.attributes.push_back({"http.response.status_code", int64_t{status}});
   append_endpoint_attributes(ctx, out.attributes);
   out.attributes.push_back({"network.protocol.name", std::string("http")});
   if (!request_http.version.empty()) out.attributes.push_back({"network.protocol.version", request_http.version});
+  // Header values: only of the headers named in the options, which the parser alone kept.
+  for (size_t i = 0; i < request_http.header_values.size() && i < opt.request_keys.size(); ++i)
+    if (!request_http.header_values[i].empty())
+      out.attributes.push_back({opt.request_keys[i], request_http.header_values[i]});
+  if (has_response)
+    for (size_t i = 0; i < response_http.header_values.size() && i < opt.response_keys.size(); ++i)
+      if (!response_http.header_values[i].empty())
+        out.attributes.push_back({opt.response_keys[i], response_http.header_values[i]});
 }
 
 }  // namespace cs::http1

@@ -168,7 +168,10 @@ size_t find_head_end(std::string_view s, size_t from) {
   return std::string_view::npos;
 }
 
-bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFraming& f, size_t* head_end) {
+bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFraming& f, size_t* head_end,
+                const std::vector<std::string>* keep) {
+  m.header_values.clear();
+  if (keep != nullptr && !keep->empty()) m.header_values.resize(keep->size());
   size_t nl = head.find('\n');
   std::string_view line = head.substr(0, nl);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -210,9 +213,18 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
         last = Kept::None;
         continue;
       }
-      kind = classify(trim(line.substr(0, colon)));
+      const std::string_view name = trim(line.substr(0, colon));
+      kind = classify(name);
       value = trim(line.substr(colon + 1));
       last = kind;
+      if (!m.header_values.empty()) {
+        for (size_t i = 0; i < keep->size(); ++i) {
+          if (name.size() != (*keep)[i].size() || !iequals(name, (*keep)[i])) continue;
+          std::string& dst = m.header_values[i];
+          if (!dst.empty()) dst.append(", ");
+          dst.append(value);
+        }
+      }
     }
     switch (kind) {
       case Kept::None: break;

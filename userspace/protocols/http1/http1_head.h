@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocols/message.h"
 
@@ -22,6 +23,9 @@ struct Http1Head {
   std::string version;  // "1.1"
   int status = 0;       // response: 200
   bool keep_alive = true;
+  // Values of the headers named in Http1Options::headers, in that order ("" if absent); empty when none
+  // are named (http1_options.h).
+  std::vector<std::string> header_values;
 };
 
 // An HTTP/1.x message: where and when it travelled (traceparent from its header) and what its head said.
@@ -56,7 +60,8 @@ size_t find_head_end(std::string_view s, size_t from);
 // header cannot be trusted (bad or conflicting Content-Length, unknown Transfer-Encoding on a request).
 // If `head_end` is given it receives the offset one past the empty line ending the head, or npos if
 // `head` holds none (then the fields describe an incomplete head); it is not set when false is returned.
+// `keep`: header names whose values go to msg.header_values (http1_options.h); nullptr: none.
 bool parse_head(std::string_view head, bool request, Http1Message& msg, HeadFraming& framing,
-                size_t* head_end = nullptr);
+                size_t* head_end = nullptr, const std::vector<std::string>* keep = nullptr);
 
 }  // namespace cs::http1

@@ -20,8 +20,9 @@ inline int hex_value(char c) {
 
 }  // namespace
 
-Http1Parser::Http1Parser(bool request, Events& events, ProtocolStats& stats)
-    : request_(request), events_(events), stats_(stats) {}
+Http1Parser::Http1Parser(bool request, Events& events, ProtocolStats& stats,
+                         const std::vector<std::string>* keep_headers)
+    : request_(request), keep_headers_(keep_headers), events_(events), stats_(stats) {}
 
 void Http1Parser::feed(const Segment& seg) {
   uint64_t pos = seg.pos;
@@ -151,7 +152,7 @@ size_t Http1Parser::step_head(std::string_view cap, size_t off) {
     const std::string_view view = data.substr(0, std::min(data.size(), kMaxHeadBytes + 2));
     HeadFraming framing;
     size_t e = npos;
-    const bool ok = head_confirmed_ && parse_head(view, request_, msg_, framing, &e);
+    const bool ok = head_confirmed_ && parse_head(view, request_, msg_, framing, &e, keep_headers_);
     if (ok && e != npos) {
       framing_ = framing;
       head_parsed(off + e);
@@ -173,7 +174,7 @@ size_t Http1Parser::step_head(std::string_view cap, size_t off) {
     const size_t used = e - old;
     head_.resize(e);
     HeadFraming framing;
-    if (!head_confirmed_ || e > kMaxHeadBytes + 2 || !parse_head(head_, request_, msg_, framing))
+    if (!head_confirmed_ || e > kMaxHeadBytes + 2 || !parse_head(head_, request_, msg_, framing, nullptr, keep_headers_))
       return fail_head(off + used);
     framing_ = framing;
     head_parsed(off + used);
@@ -414,7 +415,7 @@ void Http1Parser::on_uncaptured(uint64_t at, uint64_t n) {
       const size_t last_nl = head_.rfind('\n');
       HeadFraming framing;
       if (head_confirmed_ && last_nl != npos &&
-          parse_head(std::string_view(head_).substr(0, last_nl + 1), request_, msg_, framing)) {
+          parse_head(std::string_view(head_).substr(0, last_nl + 1), request_, msg_, framing, nullptr, keep_headers_)) {
         if (resyncing_) {
           resyncing_ = false;
           ++stats_.resyncs;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocols/http1/http1_head.h"
 #include "protocols/protocol.h"
@@ -33,7 +34,9 @@ class Http1Parser {
   // What close() found in progress.
   enum class CloseResult : uint8_t { Nothing, Completed, Cut };
 
-  Http1Parser(bool request, Events& events, ProtocolStats& stats);
+  // `keep_headers`: header names whose values the parsed messages carry (http1_options.h); nullptr: none.
+  Http1Parser(bool request, Events& events, ProtocolStats& stats,
+              const std::vector<std::string>* keep_headers = nullptr);
 
   void feed(const Segment& seg);
   // The connection ended. A read-until-close body is Completed; a message whose head was parsed but whose
@@ -83,6 +86,7 @@ class Http1Parser {
   void release_head_buffer();
 
   const bool request_;
+  const std::vector<std::string>* keep_headers_;
   Events& events_;
   ProtocolStats& stats_;
 

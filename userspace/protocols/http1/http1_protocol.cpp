@@ -13,7 +13,7 @@ Detect Http1Protocol::detect(std::string_view first_bytes) const {
 }
 
 std::unique_ptr<ProtocolSession> Http1Protocol::create_session(Dir request_dir, ExchangeSink& sink) const {
-  return std::make_unique<Http1Session>(request_dir, sink);
+  return std::make_unique<Http1Session>(request_dir, sink, options_);
 }
 
 const Protocol& http1_protocol() {

@@ -7,8 +7,12 @@ bool is_interim(const Http1Head& response) { return response.status < 200 && res
 
 }  // namespace
 
-Http1Session::Http1Session(Dir request_dir, ExchangeSink& sink)
-    : request_dir_(request_dir), sink_(sink), requests_(true, *this, stats_), responses_(false, *this, stats_) {}
+Http1Session::Http1Session(Dir request_dir, ExchangeSink& sink, const Http1Options& options)
+    : request_dir_(request_dir),
+      options_(options),
+      sink_(sink),
+      requests_(true, *this, stats_, options.headers.empty() ? nullptr : &options.headers),
+      responses_(false, *this, stats_, options.headers.empty() ? nullptr : &options.headers) {}
 
 void Http1Session::on_segment(Dir dir, const Segment& seg) {
   if (dir == request_dir_) {
@@ -35,7 +39,7 @@ void Http1Session::skip_lost_responses(const Http1Message& head) {
     if (!f.request_done || f.response_started || !next.request_done) return;
     if (next.request.last.exit_ns >= head.first.exit_ns) return;
     if (next.request.first.enter_ns <= last_response_start_ns_) return;
-    Http1Exchange ex;
+    Http1Exchange ex = new_exchange();
     ex.set_request(std::move(f.request));
     ex.end = Exchange::End::Lost;
     ex.end_ns = ex.request.last.exit_ns;
@@ -101,7 +105,7 @@ void Http1Session::flush_front() {
       f.started_reported = true;
     }
     if (!f.response_done) return;
-    Http1Exchange ex;
+    Http1Exchange ex = new_exchange();
     ex.set_request(std::move(f.request));
     ex.set_response(std::move(f.response));
     pop_front();
@@ -127,7 +131,7 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
       f.response = std::move(m);
       f.response.truncated = true;
       if (f.request_done) {
-        Http1Exchange ex;
+        Http1Exchange ex = new_exchange();
         ex.set_request(std::move(f.request));
         ex.set_response(std::move(f.response));
         ex.end = end;
@@ -142,7 +146,7 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
   for (size_t i = head_; i < pending_.size(); ++i) {
     Pending& p = pending_[i];
     if (!p.request_done) continue;  // only its head was seen and it was dropped with the connection
-    Http1Exchange ex;
+    Http1Exchange ex = new_exchange();
     ex.set_request(std::move(p.request));
     ex.end = end;
     ex.end_ns = ts_ns;
@@ -161,7 +165,7 @@ Http1Session::Pending& Http1Session::push_back() {
     Pending& f = front();
     if (f.response_started && !f.response_done) response_unmatched_ = true;
     if (f.request_done) {
-      Http1Exchange ex;
+      Http1Exchange ex = new_exchange();
       ex.set_request(std::move(f.request));
       ex.end = Exchange::End::Evicted;
       ex.end_ns = pending_.back().request.last.exit_ns;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocols/http1/http1_exchange.h"
+#include "protocols/http1/http1_options.h"
 #include "protocols/http1/http1_parser.h"
 #include "protocols/protocol.h"
 
@@ -17,7 +18,7 @@ inline constexpr size_t kMaxPendingRequests = 256;
 
 class Http1Session final : public ProtocolSession, private Http1Parser::Events {
  public:
-  Http1Session(Dir request_dir, ExchangeSink& sink);
+  Http1Session(Dir request_dir, ExchangeSink& sink, const Http1Options& options = default_http1_options());
 
   void on_segment(Dir dir, const Segment& seg) override;
   void on_close(uint64_t ts_ns, bool reset) override;
@@ -46,7 +47,14 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   void pop_front();
   Pending& push_back();
 
+  Http1Exchange new_exchange() const {
+    Http1Exchange ex;
+    ex.options = &options_;
+    return ex;
+  }
+
   const Dir request_dir_;
+  const Http1Options& options_;
   ExchangeSink& sink_;
   ProtocolStats stats_;
   Http1Parser requests_;

@@ -50,16 +50,17 @@ TEST(Http1Exchange, NameAndAttributesInOrder) {
   EXPECT_EQ(f.name, "GET /users");
   EXPECT_FALSE(f.error);
   EXPECT_EQ(keys(f),
-            "http.request.method url.path http.response.status_code server.address server.port client.address "
-            "client.port network.protocol.name network.protocol.version ");
+            "http.request.method url.path url.query http.response.status_code server.address server.port "
+            "client.address client.port network.protocol.name network.protocol.version ");
   EXPECT_EQ(std::get<std::string>(f.attributes[1].value), "/users");
-  EXPECT_EQ(std::get<int64_t>(f.attributes[2].value), 200);
-  EXPECT_EQ(std::get<std::string>(f.attributes[3].value), "10.0.0.2");
-  EXPECT_EQ(std::get<int64_t>(f.attributes[4].value), 8080);
-  EXPECT_EQ(std::get<std::string>(f.attributes[5].value), "10.0.0.1");
-  EXPECT_EQ(std::get<int64_t>(f.attributes[6].value), 40000);
-  EXPECT_EQ(std::get<std::string>(f.attributes[7].value), "http");
-  EXPECT_EQ(std::get<std::string>(f.attributes[8].value), "1.1");
+  EXPECT_EQ(std::get<std::string>(f.attributes[2].value), "id=REDACTED");
+  EXPECT_EQ(std::get<int64_t>(f.attributes[3].value), 200);
+  EXPECT_EQ(std::get<std::string>(f.attributes[4].value), "10.0.0.2");
+  EXPECT_EQ(std::get<int64_t>(f.attributes[5].value), 8080);
+  EXPECT_EQ(std::get<std::string>(f.attributes[6].value), "10.0.0.1");
+  EXPECT_EQ(std::get<int64_t>(f.attributes[7].value), 40000);
+  EXPECT_EQ(std::get<std::string>(f.attributes[8].value), "http");
+  EXPECT_EQ(std::get<std::string>(f.attributes[9].value), "1.1");
 }
 
 TEST(Http1Exchange, ErrorsFollowSpanKind) {
@@ -84,8 +85,8 @@ TEST(Http1Exchange, NoResponseNoStatusEmptyPathIsRoot) {
   e.describe(context(SpanKind::Client), f);
   EXPECT_EQ(f.name, "GET /");
   EXPECT_FALSE(f.error) << "why the exchange ended is the span builder's part";
-  EXPECT_EQ(keys(f), "http.request.method url.path server.address server.port client.address client.port "
-                     "network.protocol.name ");
+  EXPECT_EQ(keys(f), "http.request.method url.path url.query server.address server.port client.address "
+                     "client.port network.protocol.name ");
   // A 5xx response cut by the close: the status is reported, the error is the builder's.
   Http1Exchange cut = exchange(503);
   cut.end = Exchange::End::ConnectionReset;
@@ -126,7 +127,7 @@ TEST(Http1Exchange, JsonLineThroughThePipeline) {
   EXPECT_NE(server_line.find("\",\"parent_span_id\":\""), std::string::npos);
   EXPECT_NE(server_line.find(
                 ",\"service.name\":\"python3\",\"process.pid\":20,\"thread.id\":21,\"status\":\"error\","
-                "\"attributes\":{\"http.request.method\":\"GET\",\"url.path\":\"/a\",\"http.response.status_code\":502,"
+                "\"attributes\":{\"http.request.method\":\"GET\",\"url.path\":\"/a\",\"url.query\":\"x=REDACTED\",\"http.response.status_code\":502,"
                 "\"server.address\":\"127.0.0.1\",\"server.port\":8081,\"client.address\":\"127.0.0.1\","
                 "\"client.port\":40000,\"network.protocol.name\":\"http\",\"network.protocol.version\":\"1.1\"}}"),
             std::string::npos)
