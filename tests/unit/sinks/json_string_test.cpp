@@ -38,7 +38,8 @@ TEST(JsonQuote, InvalidUtf8BytesBecomeReplacementCharacters) {
 TEST(JsonQuote, WorstCaseFitsTheCapacity) {
   const std::string all_controls(1000, '\x01');
   const std::string q = quote(all_controls);
-  EXPECT_EQ(q.size(), json_quote_capacity(all_controls.size()));
+  EXPECT_EQ(q.size(), 6 * all_controls.size() + 2);
+  EXPECT_EQ(q.size() + kJsonQuoteSlack, json_quote_capacity(all_controls.size()));
   const std::string invalid(1000, '\xFF');
   EXPECT_EQ(quote(invalid).size(), 3 * 1000 + 2u);
 }
