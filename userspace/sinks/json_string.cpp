@@ -6,10 +6,6 @@
 
 #include "sinks/utf8_sanitize.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace cs {
 
 namespace {
@@ -27,57 +23,28 @@ constexpr std::array<uint8_t, 256> kClass = make_classes();
 
 constexpr char kHex[] = "0123456789abcdef";
 
-constexpr uint64_t kOnes = 0x0101010101010101ull;
-constexpr uint64_t kHigh = 0x8080808080808080ull;
-
-// Nonzero if any of the 8 bytes in `v` is zero (classic SWAR test).
-constexpr uint64_t has_zero_byte(uint64_t v) { return (v - kOnes) & ~v & kHigh; }
-
-// Nonzero if any of the 8 bytes needs more than a copy: < 0x20, '"', '\\' or >= 0x80.
-constexpr uint64_t needs_work(uint64_t v) {
-  return (v & kHigh) | ((v - 0x20 * kOnes) & ~v & kHigh) | has_zero_byte(v ^ ('"' * kOnes)) |
-         has_zero_byte(v ^ ('\\' * kOnes));
-}
+using json_detail::load8;
+using json_detail::needs_work;
 
 #if defined(__SSE2__)
 // Bit k set: byte k of `v` needs more than a copy (< 0x20 or >= 0x80 as signed bytes, '"', '\\').
-inline unsigned special_bytes(__m128i v) {
-  const __m128i low_or_high = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(low_or_high, _mm_or_si128(quote, backslash))));
-}
+inline unsigned special_bytes(__m128i v) { return static_cast<unsigned>(json_detail::needs_work16(v)); }
 #endif
-
-inline uint64_t load8(const char* b) {
-  uint64_t v;
-  std::memcpy(&v, b, 8);
-  return v;
-}
 
 // The high bit of each of the first `n` (1..8) bytes of a word (little-endian: its low bytes).
 inline uint64_t first_bytes_high_bits(size_t n) {
-  return n >= 8 ? kHigh : kHigh & ((uint64_t{1} << (8 * n)) - 1);
+  return n >= 8 ? json_detail::kHigh : json_detail::first_bytes_high_bits(n);
 }
 
 // The last `r` (1..7) bytes of s[0, n) in the low bytes of a word (the others zero), reading only inside s.
 inline uint64_t load_tail(const char* b, size_t n, size_t r) {
   if (n >= 8) return load8(b + n - 8) >> (8 * (8 - r));  // overlaps bytes already handled, shifted out
-  const char* t = b + n - r;
-  if (r >= 4) {
-    uint32_t lo, hi;
-    std::memcpy(&lo, t, 4);
-    std::memcpy(&hi, t + r - 4, 4);
-    return lo | (uint64_t{hi} << (8 * (r - 4)));  // overlapping bytes are equal
-  }
-  const uint64_t first = static_cast<uint8_t>(t[0]), mid = static_cast<uint8_t>(t[r / 2]),
-                 last = static_cast<uint8_t>(t[r - 1]);
-  return first | (mid << (8 * (r / 2))) | (last << (8 * (r - 1)));
+  return json_detail::load_short(b + n - r, r);
 }
 
 }  // namespace
 
-size_t json_quote(std::string_view s, char* out) {
+size_t json_quote_any(std::string_view s, char* out) {
   char* p = out;
   *p++ = '"';
   const char* b = s.data();

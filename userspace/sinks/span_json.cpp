@@ -11,15 +11,21 @@ namespace cs {
 
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
+// Two lowercase hex digits per byte value.
+struct HexPairs {
+  char digits[512];
+  constexpr HexPairs() : digits() {
+    constexpr char hex[] = "0123456789abcdef";
+    for (int b = 0; b < 256; ++b) {
+      digits[2 * b] = hex[b >> 4];
+      digits[2 * b + 1] = hex[b & 0xf];
+    }
+  }
+};
+constexpr HexPairs kHexPairs;
 
-// "00" "01" ... "99": two decimal digits per lookup.
-constexpr char kDigitPairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-// Longest decimal number written: 20 digits (UINT64_MAX) plus a sign.
+// Room for a decimal number: 20 digits (UINT64_MAX) plus a sign. The writers store 8-byte words: they
+// may scribble up to 7 bytes past a shorter number's end, inside this room.
 constexpr size_t kMaxNumber = 21;
 
 inline char* put(char* p, std::string_view s) {
@@ -27,43 +33,49 @@ inline char* put(char* p, std::string_view s) {
   return p + s.size();
 }
 
-inline unsigned decimal_digits(uint32_t v) {
-  if (v < 100) return v < 10 ? 1 : 2;
-  if (v < 10000) return v < 1000 ? 3 : 4;
-  if (v < 1000000) return v < 100000 ? 5 : 6;
-  if (v < 100000000) return v < 10000000 ? 7 : 8;
-  return v < 1000000000 ? 9 : 10;
+// The 8 decimal digits of x < 10^8 as byte values 0..9, the most significant in the lowest byte (SWAR:
+// split in two halves of 4 digits, then each lane by 100, then by 10; the multiply-shift divisions are
+// exact for these ranges).
+inline uint64_t eight_digits(uint32_t x) {
+  uint64_t z = (x / 10000) | (uint64_t{x % 10000} << 32);
+  const uint64_t hundreds = ((z * 10486) >> 20) & 0x0000007F0000007Full;
+  z = hundreds | ((z - hundreds * 100) << 16);
+  const uint64_t tens = ((z * 103) >> 10) & 0x000F000F000F000Full;
+  return tens | ((z - tens * 10) << 8);
 }
 
-// Writes the `n` digits of v backwards from `end`, two at a time, 32-bit arithmetic.
-inline void put_digits(char* end, uint32_t v, unsigned n) {
-  while (n >= 2) {
-    end -= 2;
-    std::memcpy(end, kDigitPairs + 2 * (v % 100), 2);
-    v /= 100;
-    n -= 2;
+constexpr uint64_t kAsciiZeros = 0x3030303030303030ull;
+
+// x < 10^8 without leading zeros (8 bytes stored, the number's length returned past).
+inline char* put_short(char* p, uint32_t x) {
+  if (x == 0) {
+    *p = '0';
+    return p + 1;
   }
-  if (n == 1) end[-1] = static_cast<char>('0' + v);
+  const uint64_t digits = eight_digits(x);
+  const unsigned leading_zeros = static_cast<unsigned>(__builtin_ctzll(digits)) / 8;
+  const uint64_t ascii = (digits + kAsciiZeros) >> (8 * leading_zeros);
+  std::memcpy(p, &ascii, 8);
+  return p + (8 - leading_zeros);
+}
+
+// x < 10^8 as exactly 8 digits.
+inline char* put_eight(char* p, uint32_t x) {
+  const uint64_t ascii = eight_digits(x) + kAsciiZeros;
+  std::memcpy(p, &ascii, 8);
+  return p + 8;
 }
 
 char* put_u64(char* p, uint64_t v) {
-  if (v <= UINT32_MAX) {
-    const unsigned n = decimal_digits(static_cast<uint32_t>(v));
-    put_digits(p + n, static_cast<uint32_t>(v), n);
-    return p + n;
+  constexpr uint64_t k8 = 100000000;
+  if (v < k8) return put_short(p, static_cast<uint32_t>(v));
+  if (v < k8 * k8) {
+    p = put_short(p, static_cast<uint32_t>(v / k8));
+    return put_eight(p, static_cast<uint32_t>(v % k8));
   }
-  // Split into a head and 8-digit groups (a Unix time in ns has 19 digits: 3 + 8 + 8).
-  const auto low = static_cast<uint32_t>(v % 100000000);
-  v /= 100000000;
-  if (v <= UINT32_MAX && v < 100000000) {
-    p = put_u64(p, v);
-  } else {
-    p = put_u64(p, v / 100000000);
-    put_digits(p + 8, static_cast<uint32_t>(v % 100000000), 8);
-    p += 8;
-  }
-  put_digits(p + 8, low, 8);
-  return p + 8;
+  p = put_short(p, static_cast<uint32_t>(v / (k8 * k8)));  // at most 1844
+  p = put_eight(p, static_cast<uint32_t>((v / k8) % k8));
+  return put_eight(p, static_cast<uint32_t>(v % k8));
 }
 
 char* put_i64(char* p, int64_t v) {
@@ -72,20 +84,17 @@ char* put_i64(char* p, int64_t v) {
   return put_u64(p, 0 - static_cast<uint64_t>(v));  // INT64_MIN included
 }
 
-char* put_hex_u64(char* p, uint64_t v) {
-  for (int i = 15; i >= 0; --i) {
-    p[i] = kHexDigits[v & 0xf];
-    v >>= 4;
-  }
-  return p + 16;
+char* put_hex_bytes(char* p, const uint8_t* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) std::memcpy(p + 2 * i, kHexPairs.digits + 2 * bytes[i], 2);
+  return p + 2 * n;
 }
 
-char* put_hex_bytes(char* p, const uint8_t* bytes, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    *p++ = kHexDigits[bytes[i] >> 4];
-    *p++ = kHexDigits[bytes[i] & 0xf];
+char* put_hex_u64(char* p, uint64_t v) {  // most significant byte first
+  for (int i = 7; i >= 0; --i) {
+    std::memcpy(p + 2 * i, kHexPairs.digits + 2 * (v & 0xff), 2);
+    v >>= 8;
   }
-  return p;
+  return p + 16;
 }
 
 inline char* put_quoted(char* p, std::string_view s) { return p + json_quote(s, p); }
