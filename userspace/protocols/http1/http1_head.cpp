@@ -1,9 +1,33 @@
 #include "protocols/http1/http1_head.h"
 
+#include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace cs::http1 {
 namespace {
+
+// Offset of the first `c` in s[from, s.size()), or npos. Inline, 16 bytes at a time: header lines are
+// short, and a library call per line costs more than the scan.
+inline size_t find_byte(std::string_view s, size_t from, char c) {
+  const char* b = s.data();
+  const size_t n = s.size();
+  size_t i = from;
+#if defined(__SSE2__)
+  const __m128i want = _mm_set1_epi8(c);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, want)));
+    if (hits != 0) return i + static_cast<size_t>(__builtin_ctz(hits));
+  }
+#endif
+  for (; i < n; ++i)
+    if (b[i] == c) return i;
+  return std::string_view::npos;
+}
 
 // Methods accepted at a message start. The first nine are the ones detect() trusts; the rest are
 // WebDAV and cache methods seen on real services.
@@ -57,6 +81,16 @@ StartMatch match_literal(std::string_view s, std::string_view lit, bool space_af
   return n == need ? StartMatch::Yes : StartMatch::Partial;
 }
 
+// Offset of the first '?' or '#' (and '/' if `or_slash`) in `s`, or npos. (string_view::find_first_of
+// costs a library call per byte.)
+size_t find_path_end(std::string_view s, bool or_slash) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '?' || c == '#' || (or_slash && c == '/')) return i;
+  }
+  return std::string_view::npos;
+}
+
 bool parse_request_line(std::string_view line, Http1Head& m) {
   const size_t sp1 = line.find(' ');
   const size_t sp2 = line.rfind(' ');
@@ -72,13 +106,13 @@ bool parse_request_line(std::string_view line, Http1Head& m) {
   // absolute-form: scheme://authority/path -> path; authority stands in for a missing Host header.
   if (istarts_with(path, "http://") || istarts_with(path, "https://")) {
     path.remove_prefix(path[4] == ':' ? 7 : 8);
-    const size_t slash = path.find_first_of("/?#");
+    const size_t slash = find_path_end(path, true);
     const std::string_view authority = path.substr(0, slash);
     if (!authority.empty()) m.host.assign(authority);
     path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
     if (!path.empty() && path.front() != '/') path = "/";
   }
-  const size_t q = path.find_first_of("?#");
+  const size_t q = find_path_end(path, false);
   m.path.assign(path.substr(0, q));
   if (m.path.empty()) m.path = "/";
   return true;
@@ -120,6 +154,13 @@ void for_each_token(std::string_view v, F&& f) {
 }
 
 enum class Kept : uint8_t { None, Host, Traceparent, Connection, TransferEncoding, ContentLength };
+
+// Can a header line starting with `c` be one parse_head() keeps (a kept name, case-insensitive) or continue
+// one (obs-fold)? Lines it rejects are ignored without looking further into them.
+inline bool might_be_kept(char c) {
+  const char l = static_cast<char>(c | 0x20);  // ASCII letters to lower case; no other byte becomes h, c or t
+  return l == 'h' || l == 'c' || l == 't' || is_ows(c);
+}
 
 Kept classify(std::string_view name) {
   switch (name.size()) {
@@ -169,7 +210,7 @@ size_t find_head_end(std::string_view s, size_t from) {
 }
 
 bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFraming& f, size_t* head_end) {
-  size_t nl = head.find('\n');
+  size_t nl = find_byte(head, 0, '\n');
   std::string_view line = head.substr(0, nl);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!(request ? parse_request_line(line, m) : parse_status_line(line, m))) return false;
@@ -181,7 +222,7 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
   size_t end = std::string_view::npos;
   size_t p = nl == std::string_view::npos ? head.size() : nl + 1;
   while (p < head.size()) {
-    nl = head.find('\n', p);
+    nl = find_byte(head, p, '\n');
     line = head.substr(p, (nl == std::string_view::npos ? head.size() : nl) - p);
     p = nl == std::string_view::npos ? head.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -192,6 +233,10 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
 
     Kept kind;
     std::string_view value;
+    if (!might_be_kept(line.front())) {  // most headers: no need to look for the colon
+      last = Kept::None;
+      continue;
+    }
     if (is_ows(line.front())) {  // obs-fold: continues the previous header's value
       kind = last;
       value = trim(line);
@@ -205,7 +250,7 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
         continue;
       }
     } else {
-      const size_t colon = line.find(':');
+      const size_t colon = find_byte(line, 0, ':');
       if (colon == std::string_view::npos || colon == 0) {  // not a header line: tolerated, ignored
         last = Kept::None;
         continue;
