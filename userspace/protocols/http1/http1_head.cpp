@@ -3,31 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "protocols/http1/text_scan.h"
 
 namespace cs::http1 {
 namespace {
-
-// Offset of the first `c` in s[from, s.size()), or npos. Inline, 16 bytes at a time: header lines are
-// short, and a library call per line costs more than the scan.
-inline size_t find_byte(std::string_view s, size_t from, char c) {
-  const char* b = s.data();
-  const size_t n = s.size();
-  size_t i = from;
-#if defined(__SSE2__)
-  const __m128i want = _mm_set1_epi8(c);
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
-    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, want)));
-    if (hits != 0) return i + static_cast<size_t>(__builtin_ctz(hits));
-  }
-#endif
-  for (; i < n; ++i)
-    if (b[i] == c) return i;
-  return std::string_view::npos;
-}
 
 // Methods accepted at a message start. The first nine are the ones detect() trusts; the rest are
 // WebDAV and cache methods seen on real services.
@@ -37,20 +16,6 @@ constexpr std::string_view kMethods[] = {
     "SEARCH", "PURGE"};
 constexpr size_t kCommonMethods = 9;
 constexpr std::string_view kResponseStart = "HTTP/1.";
-
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-// Case-insensitive equality against an all-lowercase literal.
-bool iequals(std::string_view s, std::string_view lower_lit) {
-  if (s.size() != lower_lit.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (lower(s[i]) != lower_lit[i]) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view lower_lit) {
-  return s.size() >= lower_lit.size() && iequals(s.substr(0, lower_lit.size()), lower_lit);
-}
 
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
@@ -145,7 +110,7 @@ bool parse_content_length(std::string_view v, uint64_t& out) {
 template <class F>
 void for_each_token(std::string_view v, F&& f) {
   while (!v.empty()) {
-    const size_t comma = v.find(',');
+    const size_t comma = find_byte(v, 0, ',');
     const std::string_view tok = trim(v.substr(0, comma));
     if (!tok.empty()) f(tok);
     if (comma == std::string_view::npos) break;
@@ -155,21 +120,31 @@ void for_each_token(std::string_view v, F&& f) {
 
 enum class Kept : uint8_t { None, Host, Traceparent, Connection, TransferEncoding, ContentLength };
 
-// Can a header line starting with `c` be one parse_head() keeps (a kept name, case-insensitive) or continue
-// one (obs-fold)? Lines it rejects are ignored without looking further into them.
-inline bool might_be_kept(char c) {
-  const char l = static_cast<char>(c | 0x20);  // ASCII letters to lower case; no other byte becomes h, c or t
-  return l == 'h' || l == 'c' || l == 't' || is_ows(c);
-}
-
-Kept classify(std::string_view name) {
-  switch (name.size()) {
-    case 4: return iequals(name, "host") ? Kept::Host : Kept::None;
-    case 10: return iequals(name, "connection") ? Kept::Connection : Kept::None;
-    case 11: return iequals(name, "traceparent") ? Kept::Traceparent : Kept::None;
-    case 14: return iequals(name, "content-length") ? Kept::ContentLength : Kept::None;
-    case 17: return iequals(name, "transfer-encoding") ? Kept::TransferEncoding : Kept::None;
-    default: return Kept::None;
+// Is `line` (not empty, not starting with OWS) a header parse_head() keeps? A header line is
+// name OWS ':' OWS value OWS; names are matched case-insensitively. Any other line (another header, or no
+// header at all) is None: both are ignored alike, so most lines are rejected by their first byte without
+// looking for the colon. On a match, `value` is the trimmed value.
+Kept match_kept_header(std::string_view line, std::string_view& value) {
+  auto named = [&](std::string_view lower_name) {
+    const size_t n = lower_name.size();
+    if (line.size() <= n || !iequals(line.substr(0, n), lower_name)) return false;
+    size_t i = n;
+    while (i < line.size() && is_ows(line[i])) ++i;
+    if (i == line.size() || line[i] != ':') return false;
+    value = trim(line.substr(i + 1));
+    return true;
+  };
+  switch (line[0] | 0x20) {  // ASCII letters to lower case; no other byte becomes h, c or t
+    case 'h':
+      return named("host") ? Kept::Host : Kept::None;
+    case 'c':
+      if (named("connection")) return Kept::Connection;
+      return named("content-length") ? Kept::ContentLength : Kept::None;
+    case 't':
+      if (named("traceparent")) return Kept::Traceparent;
+      return named("transfer-encoding") ? Kept::TransferEncoding : Kept::None;
+    default:
+      return Kept::None;
   }
 }
 
@@ -210,7 +185,8 @@ size_t find_head_end(std::string_view s, size_t from) {
 }
 
 bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFraming& f, size_t* head_end) {
-  size_t nl = find_byte(head, 0, '\n');
+  NewlineScanner newlines(head);
+  size_t nl = newlines.next();
   std::string_view line = head.substr(0, nl);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!(request ? parse_request_line(line, m) : parse_status_line(line, m))) return false;
@@ -222,7 +198,7 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
   size_t end = std::string_view::npos;
   size_t p = nl == std::string_view::npos ? head.size() : nl + 1;
   while (p < head.size()) {
-    nl = find_byte(head, p, '\n');
+    nl = newlines.next();
     line = head.substr(p, (nl == std::string_view::npos ? head.size() : nl) - p);
     p = nl == std::string_view::npos ? head.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -233,10 +209,6 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
 
     Kept kind;
     std::string_view value;
-    if (!might_be_kept(line.front())) {  // most headers: no need to look for the colon
-      last = Kept::None;
-      continue;
-    }
     if (is_ows(line.front())) {  // obs-fold: continues the previous header's value
       kind = last;
       value = trim(line);
@@ -250,14 +222,9 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
         continue;
       }
     } else {
-      const size_t colon = find_byte(line, 0, ':');
-      if (colon == std::string_view::npos || colon == 0) {  // not a header line: tolerated, ignored
-        last = Kept::None;
-        continue;
-      }
-      kind = classify(trim(line.substr(0, colon)));
-      value = trim(line.substr(colon + 1));
+      kind = match_kept_header(line, value);  // lines that are no header at all are tolerated, ignored
       last = kind;
+      if (kind == Kept::None) continue;
     }
     switch (kind) {
       case Kept::None: break;
