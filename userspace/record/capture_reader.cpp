@@ -16,7 +16,7 @@ namespace cs {
 namespace {
 
 constexpr size_t kReadChunk = 1u << 20;
-constexpr size_t kWindow = 1u << 20;  // mapped at a time (plus one record that does not fit)
+constexpr size_t kWindow = 256u << 10;  // mapped at a time (more when one record does not fit)
 
 }  // namespace
 

@@ -10,7 +10,7 @@ namespace cs {
 namespace {
 
 // Room for the threshold plus one span line of any usual size without growing.
-constexpr size_t kInitialCapacity = JsonSink::kWriteThreshold + 64 * 1024;
+constexpr size_t kInitialCapacity = JsonSink::kWriteThreshold + 16 * 1024;
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 // JSON lines sink: one JSON object per span per line (sinks/span_json.h: keys, order, escaping).
 // Hot path: lines are formatted straight into one reusable buffer (no allocation once it has grown) and
-// written out in large blocks: when the buffer holds kWriteThreshold bytes, and on flush(). So a line
+// written out in blocks: when the buffer holds kWriteThreshold bytes, and on flush(). So a line
 // reaches the output at the latest on the next flush() (the live agent flushes at every idle tick, at
 // most every ~100 ms; the pipeline flushes at its end).
 #pragma once
@@ -16,7 +16,7 @@ namespace cs {
 
 class JsonSink : public SpanSink {
  public:
-  static constexpr size_t kWriteThreshold = 256 * 1024;
+  static constexpr size_t kWriteThreshold = 64 * 1024;
 
   explicit JsonSink(std::FILE* out);
   explicit JsonSink(std::ostream& out);

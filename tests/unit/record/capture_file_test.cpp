@@ -221,7 +221,7 @@ TEST(CaptureFile, LargeRecordsAcrossReadChunksRoundTrip) {
   EXPECT_TRUE(reader.has_trailer());
 }
 
-// A regular file is read through a moving mmap window (1 MiB); a record larger than a window, records
+// A regular file is read through a moving mmap window (256 KiB); a record larger than a window, records
 // across window edges and the end of the file read back the same. The same bytes through a pipe (read(2)
 // path) too.
 TEST(CaptureFile, MappedWindowsAndPipesReadTheSameRecords) {

@@ -15,13 +15,15 @@ void Http1Exchange::describe(const ExchangeContext& ctx, SpanFields& out) const 
     out.status_message = "HTTP " + std::to_string(status);
   }
 
-  out.attributes.reserve(out.attributes.size() + 9);
-  out.attributes.push_back({"http.request.method", request_http.method});
-  out.attributes.push_back({"url.path", std::string(p)});
-  if (has_response && status > 0) out.attributes.push_back({"http.response.status_code", int64_t{status}});
-  append_endpoint_attributes(ctx, out.attributes);
-  out.attributes.push_back({"network.protocol.name", std::string("http")});
-  if (!request_http.version.empty()) out.attributes.push_back({"network.protocol.version", request_http.version});
+  // Attributes are built in place (emplace_back): no temporary value moved and destroyed per attribute.
+  auto& a = out.attributes;
+  a.reserve(a.size() + 9);
+  a.emplace_back("http.request.method", request_http.method);
+  a.emplace_back("url.path", std::string(p));
+  if (has_response && status > 0) a.emplace_back("http.response.status_code", int64_t{status});
+  append_endpoint_attributes(ctx, a);
+  a.emplace_back("network.protocol.name", std::string("http"));
+  if (!request_http.version.empty()) a.emplace_back("network.protocol.version", request_http.version);
 }
 
 }  // namespace cs::http1

@@ -101,17 +101,25 @@ void Http1Session::flush_front() {
 }
 
 void Http1Session::report(Pending& p, bool with_response, Exchange::End end, uint64_t end_ns) {
-  // `p` is always the oldest pending request.
-  ex_.set_request(std::move(p.request));
-  if (with_response) {
-    ex_.set_response(std::move(p.response));
-  } else {
-    ex_.has_response = false;  // ex_.response keeps an older exchange's values: meaningless now
-  }
-  ex_.end = end;
-  ex_.end_ns = end_ns;
-  pending_.pop_front();  // `p` is always the oldest
-  sink_.exchange_complete(ex_, request_dir_);
+  // `p` is always the oldest pending request. The exchange handed to the sink is valid during the call
+  // only: one per thread serves every session, so its strings keep their buffers from one report to the
+  // next (a report made from inside a sink's callback, not done today, gets a fresh one).
+  thread_local Http1Exchange shared;
+  thread_local bool shared_in_use = false;
+  Http1Exchange fresh;
+  Http1Exchange& ex = shared_in_use ? fresh : shared;
+  const bool took_shared = &ex == &shared;
+  shared_in_use = true;
+  ex.set_request(std::move(p.request));
+  if (with_response)
+    ex.set_response(std::move(p.response));
+  else
+    ex.has_response = false;  // ex.response keeps an older exchange's values: meaningless now
+  ex.end = end;
+  ex.end_ns = end_ns;
+  pending_.pop_front();
+  sink_.exchange_complete(ex, request_dir_);
+  if (took_shared) shared_in_use = false;
 }
 
 void Http1Session::on_close(uint64_t ts_ns, bool reset) {

@@ -45,7 +45,7 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   bool empty() const { return pending_.empty(); }
   Pending& front() { return pending_.front(); }
   Pending& push_back();
-  // Reports `p` (its request, and its response if `with_response`) through ex_, ending as `end`.
+  // Reports `p` (its request, and its response if `with_response`), ending as `end`.
   void report(Pending& p, bool with_response, Exchange::End end, uint64_t end_ns);
 
   const Dir request_dir_;
@@ -55,8 +55,6 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   Http1Parser responses_;
   // Requests awaiting their exchange report, oldest first. No allocation per request once warm.
   SlotQueue<Pending> pending_;
-  // The exchange handed to the sink (valid during the call only): reused, so are its strings' buffers.
-  Http1Exchange ex_;
   bool response_unmatched_ = false;
   // Lost bytes on the response side since the last response head: the next response may answer a later
   // request than the oldest pending one (see skip_lost_responses).
