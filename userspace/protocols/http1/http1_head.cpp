@@ -64,22 +64,22 @@ bool parse_request_line(std::string_view line, Http1Head& m) {
   if (!parse_version(line.substr(sp2 + 1), version)) return false;
   std::string_view target = trim(line.substr(sp1 + 1, sp2 - sp1 - 1));
   if (target.empty()) return false;
-  m.method.assign(line.substr(0, sp1));
-  m.version.assign(version);
-  m.target.assign(target);
+  m.set_method(line.substr(0, sp1));
+  m.set_version(version);
+  m.set_target(target);
   std::string_view path = target;
   // absolute-form: scheme://authority/path -> path; authority stands in for a missing Host header.
   if (istarts_with(path, "http://") || istarts_with(path, "https://")) {
     path.remove_prefix(path[4] == ':' ? 7 : 8);
     const size_t slash = find_path_end(path, true);
     const std::string_view authority = path.substr(0, slash);
-    if (!authority.empty()) m.host.assign(authority);
+    if (!authority.empty()) m.set_host(authority);
     path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
     if (!path.empty() && path.front() != '/') path = "/";
   }
   const size_t q = find_path_end(path, false);
-  m.path.assign(path.substr(0, q));
-  if (m.path.empty()) m.path = "/";
+  path = path.substr(0, q);
+  m.set_path(path.empty() ? std::string_view("/") : path);
   return true;
 }
 
@@ -90,7 +90,7 @@ bool parse_status_line(std::string_view line, Http1Head& m) {
   if (line.size() > 12 && line[12] != ' ') return false;
   const int status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
   if (status < 100) return false;
-  m.version.assign(version);
+  m.set_version(version);
   m.status = status;
   return true;
 }
@@ -150,6 +150,24 @@ Kept match_kept_header(std::string_view line, std::string_view& value) {
 
 }  // namespace
 
+void Http1Head::continue_host(std::string_view v) {
+  if (host_.len == 0) {
+    set_host(v);
+    return;
+  }
+  if (host_.at + host_.len != text_.size()) set_host(host());  // move it to the end, where it can grow
+  text_.push_back(' ');
+  text_.append(v);
+  host_.len += static_cast<uint32_t>(1 + v.size());
+}
+
+void Http1Head::clear() {
+  status = 0;
+  keep_alive = true;
+  text_.clear();
+  method_ = target_ = path_ = host_ = version_ = Field{};
+}
+
 StartMatch match_message_start(std::string_view s, bool request) {
   if (!request) return match_literal(s, kResponseStart, false);
   bool partial = false;
@@ -191,7 +209,7 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!(request ? parse_request_line(line, m) : parse_status_line(line, m))) return false;
 
-  const bool http10 = m.version == "1.0";
+  const bool http10 = m.version() == "1.0";
   std::string_view te_last;  // last transfer coding seen
   bool host_from_header = false;
   Kept last = Kept::None;    // header an obs-fold continuation line belongs to
@@ -213,11 +231,14 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
       kind = last;
       value = trim(line);
       if (kind == Kept::ContentLength) return false;
-      if (kind == Kept::Host || kind == Kept::Traceparent) {
-        std::string& dst = kind == Kept::Host ? m.host : m.traceparent;
+      if (kind == Kept::Host) {
+        if (!value.empty()) m.continue_host(value);
+        continue;
+      }
+      if (kind == Kept::Traceparent) {
         if (!value.empty()) {
-          if (!dst.empty()) dst.push_back(' ');
-          dst.append(value);
+          if (!m.traceparent.empty()) m.traceparent.push_back(' ');
+          m.traceparent.append(value);
         }
         continue;
       }
@@ -229,7 +250,7 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
     switch (kind) {
       case Kept::None: break;
       case Kept::Host:
-        if (!host_from_header) m.host.assign(value);  // first Host wins (and beats an absolute-form authority)
+        if (!host_from_header) m.set_host(value);  // first Host wins (and beats an absolute-form authority)
         host_from_header = true;
         break;
       case Kept::Traceparent:

@@ -41,7 +41,7 @@ void Http1Session::skip_lost_responses(const Http1Message& head) {
 
 std::string_view Http1Session::on_head(bool request, const Http1Message& msg) {
   if (request) {
-    push_back().method = msg.method;
+    push_back().method.assign(msg.method());
     sink_.request_head(msg, request_dir_);
     return {};
   }
