@@ -4,7 +4,7 @@
 
 namespace cs {
 
-void append_endpoint_attributes(const ExchangeContext& ctx, std::vector<Attribute>& out) {
+void append_endpoint_attributes(const ExchangeContext& ctx, Attributes& out) {
   // Built in place (emplace_back): no temporary attribute moved and destroyed.
   out.emplace_back("server.address", std::string(ctx.server_address));
   out.emplace_back("server.port", int64_t{ctx.server_port});
