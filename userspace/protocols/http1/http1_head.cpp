@@ -57,29 +57,28 @@ size_t find_path_end(std::string_view s, bool or_slash) {
 }
 
 bool parse_request_line(std::string_view line, Http1Head& m) {
-  const size_t sp1 = line.find(' ');
-  const size_t sp2 = line.rfind(' ');
+  const size_t sp1 = find_byte(line, 0, ' ');
+  // The last space: usually the one before "HTTP/d.d" at the end (which holds none).
+  const size_t sp2 = line.size() >= 9 && line[line.size() - 9] == ' ' ? line.size() - 9 : line.rfind(' ');
   if (sp1 == std::string_view::npos || sp1 == 0 || sp2 == sp1) return false;
   std::string_view version;
   if (!parse_version(line.substr(sp2 + 1), version)) return false;
   std::string_view target = trim(line.substr(sp1 + 1, sp2 - sp1 - 1));
   if (target.empty()) return false;
-  m.set_method(line.substr(0, sp1));
-  m.set_version(version);
-  m.set_target(target);
   std::string_view path = target;
+  std::string_view authority;
   // absolute-form: scheme://authority/path -> path; authority stands in for a missing Host header.
   if (istarts_with(path, "http://") || istarts_with(path, "https://")) {
     path.remove_prefix(path[4] == ':' ? 7 : 8);
     const size_t slash = find_path_end(path, true);
-    const std::string_view authority = path.substr(0, slash);
-    if (!authority.empty()) m.set_host(authority);
+    authority = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
     if (!path.empty() && path.front() != '/') path = "/";
   }
   const size_t q = find_path_end(path, false);
   path = path.substr(0, q);
-  m.set_path(path.empty() ? std::string_view("/") : path);
+  m.set_request_line(line, line.substr(0, sp1), target, path.empty() ? std::string_view("/") : path, version,
+                     authority);
   return true;
 }
 
@@ -149,6 +148,27 @@ Kept match_kept_header(std::string_view line, std::string_view& value) {
 }
 
 }  // namespace
+
+void Http1Head::set_request_line(std::string_view line, std::string_view method, std::string_view target,
+                                 std::string_view path, std::string_view version, std::string_view authority) {
+  const auto base = static_cast<uint32_t>(text_.size());
+  text_.append(line);
+  auto inside = [&](std::string_view part, Field& f) {
+    // Offset of `part` in `line` (a part before the line wraps around to a huge offset).
+    const uintptr_t at = reinterpret_cast<uintptr_t>(part.data()) - reinterpret_cast<uintptr_t>(line.data());
+    if (at <= line.size() && part.size() <= line.size() - at) {
+      f.at = base + static_cast<uint32_t>(at);
+      f.len = static_cast<uint32_t>(part.size());
+    } else {
+      put(f, part);  // not a piece of the line (the "/" of a target without a path)
+    }
+  };
+  inside(method, method_);
+  inside(target, target_);
+  inside(path, path_);
+  inside(version, version_);
+  if (!authority.empty()) inside(authority, host_);
+}
 
 void Http1Head::continue_host(std::string_view v) {
   if (host_.len == 0) {

@@ -32,6 +32,10 @@ struct Http1Head {
   void set_path(std::string_view v) { put(path_, v); }
   void set_host(std::string_view v) { put(host_, v); }
   void set_version(std::string_view v) { put(version_, v); }
+  // The fields of a request line with one copy of it: method, target, version and a non-empty authority
+  // (the host of an absolute-form target) are pieces of `line`; so is `path` unless it is a literal.
+  void set_request_line(std::string_view line, std::string_view method, std::string_view target,
+                        std::string_view path, std::string_view version, std::string_view authority);
   // Appends " " + v to the host (v to an empty host): an obs-fold continuation of the Host header.
   void continue_host(std::string_view v);
 
