@@ -1,5 +1,6 @@
 #include "sinks/span_json.h"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -99,6 +100,63 @@ char* put_hex_u64(char* p, uint64_t v) {  // most significant byte first
 
 inline char* put_quoted(char* p, std::string_view s) { return p + json_quote(s, p); }
 
+// Attribute keys as written ("\"key\":"), rendered once per thread. Keys are string literals, the same
+// few for every span: an entry is found by the key's address and confirmed by its length and bytes, so a
+// key that is not a literal still comes out right (it only misses).
+struct KeyFragment {
+  static constexpr size_t kMaxKey = 40;   // longer keys are quoted every time
+  static constexpr size_t kMinKey = 5;    // shorter ones too: a line has less than 48 bytes of room for them
+  static constexpr size_t kRoom = 48;     // bytes copied per fragment (the fragment is at most kMaxKey + 3)
+  const char* key = nullptr;
+  uint32_t len = 0;
+  uint32_t frag_len = 0;
+  char frag[kRoom] = {};
+};
+
+inline bool same_bytes(const char* a, const char* b, size_t n) {  // n in [kMinKey, kMaxKey]
+  uint64_t x, y, u, v;
+  if (n < 8) {
+    uint32_t a0, b0, a1, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&u, a + n - 8, 8);
+  std::memcpy(&v, b + n - 8, 8);
+  return u == v;
+}
+
+char* put_key(char* p, std::string_view key) {
+  if (key.size() >= KeyFragment::kMinKey && key.size() <= KeyFragment::kMaxKey) {
+    thread_local std::array<KeyFragment, 64> cache;
+    KeyFragment& e = cache[(reinterpret_cast<uintptr_t>(key.data()) >> 3) & 63];
+    if (e.key == key.data() && e.len == key.size() && same_bytes(e.frag + 1, key.data(), key.size())) {
+      std::memcpy(p, e.frag, KeyFragment::kRoom);
+      return p + e.frag_len;
+    }
+    const size_t n = json_quote_plain(key, e.frag);  // writes at most key.size() + 2 bytes: fits
+    if (n != 0) {
+      e.frag[n] = ':';
+      e.key = key.data();
+      e.len = static_cast<uint32_t>(key.size());
+      e.frag_len = static_cast<uint32_t>(n + 1);
+      std::memcpy(p, e.frag, KeyFragment::kRoom);
+      return p + e.frag_len;
+    }
+    e.key = nullptr;  // not plain: quoted every time below
+  }
+  p = put_quoted(p, key);
+  *p++ = ':';
+  return p;
+}
+
 // The fixed text of a line, without its variable parts.
 constexpr std::string_view kTraceId = "{\"trace_id\":\"";
 constexpr std::string_view kSpanId = "\",\"span_id\":\"";
@@ -157,8 +215,7 @@ char* write_span_json(const Span& span, char* p) {
   for (const Attribute& a : span.attributes) {
     if (!first) *p++ = ',';
     first = false;
-    p = put_quoted(p, a.key);
-    *p++ = ':';
+    p = put_key(p, a.key);
     if (const auto* i = std::get_if<int64_t>(&a.value))
       p = put_i64(p, *i);
     else

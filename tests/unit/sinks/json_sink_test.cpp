@@ -5,6 +5,7 @@
 #include <rapidjson/error/en.h>
 
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -187,6 +188,28 @@ TEST(JsonSink, LargeBatchIsWrittenCompletely) {
     ++expect;
   }
   EXPECT_EQ(expect, 5001u);
+}
+
+// Keys are rendered once and remembered by address; a key that is not a literal (same address, other
+// bytes later) must still come out as it is now.
+TEST(JsonSink, AttributeKeysComeOutAsTheyAreEvenWhenTheirBufferIsReused) {
+  std::string key = "first.key.name";
+  Span s = server_span();
+  std::string line;
+  JsonSink sink(std::cout);
+  s.attributes = {{key, int64_t{1}}};
+  sink.format(s, line);
+  EXPECT_NE(line.find("\"attributes\":{\"first.key.name\":1}"), std::string::npos) << line;
+  key.replace(0, 5, "other");  // same buffer, same length, other bytes
+  s.attributes = {{key, int64_t{2}}};
+  line.clear();
+  sink.format(s, line);
+  EXPECT_NE(line.find("\"attributes\":{\"other.key.name\":2}"), std::string::npos) << line;
+  key = std::string("quo\"te.key");  // not plain: escaped every time
+  s.attributes = {{key, int64_t{3}}};
+  line.clear();
+  sink.format(s, line);
+  EXPECT_NE(line.find("{\"quo\\\"te.key\":3}"), std::string::npos) << line;
 }
 
 TEST(JsonSink, LinesAreBufferedUntilFlushOrTheWriteThreshold) {
