@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -17,6 +18,12 @@ namespace cs {
 enum class SpanKind : uint8_t { Server, Client };
 
 struct Attribute {
+  Attribute() = default;
+  // For Attributes::emplace_back with every compiler of the toolchain: clang before 16 has no
+  // parenthesized aggregate initialisation (the sanitizer stage builds with clang 14).
+  template <typename V>
+  Attribute(std::string_view k, V&& v) : key(k), value(std::forward<V>(v)) {}
+
   std::string_view key;                     // OpenTelemetry semantic-convention name: a string literal
                                             // (static storage; no allocation per span)
   std::variant<std::string, int64_t> value;
