@@ -16,6 +16,7 @@ BUILD_PKGS=(
   build-essential cmake pkg-config
   clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev
+  libcapstone-dev libdw-dev
   libboost-program-options-dev libspdlog-dev libfmt-dev
   rapidjson-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
@@ -26,6 +27,7 @@ TEST_PKGS=(
   nginx-light curl wrk nghttp2-client redis-server redis-tools
   iproute2 procps psmisc time
   python3-aiohttp python3-uvloop nodejs nftables
+  golang-go
 )
 # Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
 # kmod resolves the modules it loads, cpio/xz-utils build it, the keyring checks the kernels' apt sources.
