@@ -14,7 +14,7 @@
 #include "go_notes.h"
 #include "go_probes.skel.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 constexpr size_t kMaxVerdicts = 4096;
@@ -380,4 +380,4 @@ std::vector<std::pair<std::string, int>> GoRuntime::programs() const {
   return out;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

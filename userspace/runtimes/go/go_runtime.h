@@ -30,7 +30,7 @@ struct go_probes_bpf;
 struct ring_buffer;
 struct bpf_link;
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 enum class GoAttachMode {
   kAuto,         // one uprobe_multi link per binary where the kernel has them (>= 6.6), else kPerfUprobes
@@ -127,4 +127,4 @@ class GoRuntime {
   GoHttpProbes http_probes_ = GoHttpProbes::kFull;
 };
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go
