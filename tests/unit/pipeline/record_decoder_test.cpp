@@ -6,6 +6,7 @@
 
 #include "common/record_layout.h"
 #include "support/event_builder.h"
+#include "support/go_event_builder.h"
 
 namespace cs {
 namespace {
@@ -59,8 +60,37 @@ TEST(RecordDecoder, MalformedSizesAreRejected) {
   reinterpret_cast<cs_event_header*>(open.data())->size = sizeof(cs_conn_event) - 8;
   EXPECT_EQ(type_of(open), 0u);
   r = good;
+  reinterpret_cast<cs_event_header*>(r.data())->type = 0;
+  EXPECT_EQ(type_of(r), 0u) << "type 0 names nothing";
+}
+
+// A type this build does not know (a newer producer's) with a whole header: skipped by its size, counted
+// apart from malformed records.
+TEST(RecordDecoder, UnknownTypesAreSkippedBySize) {
+  Record r = data_record(16);
   reinterpret_cast<cs_event_header*>(r.data())->type = 42;
-  EXPECT_EQ(type_of(r), 0u) << "unknown type";
+  EXPECT_EQ(type_of(r), kUnknownRecordType);
+  reinterpret_cast<cs_event_header*>(r.data())->type = 71;  // past the Go types
+  EXPECT_EQ(type_of(r), kUnknownRecordType);
+  EXPECT_EQ(record_used_bytes(r.data(), r.size()), 0u) << "the capture writer keeps only what it knows";
+  EXPECT_EQ(decode_record_type(r.data(), r.size() - 1), 0u) << "hdr.size beyond the bytes handed over";
+  reinterpret_cast<cs_event_header*>(r.data())->size = sizeof(cs_event_header) - 1;
+  EXPECT_EQ(type_of(r), 0u) << "hdr.size shorter than a header";
+}
+
+TEST(RecordDecoder, GoRuntimeRecords) {
+  const Record np = test::go_newproc(kProc, 1, 1, 2);
+  EXPECT_EQ(type_of(np), uint32_t{CS_EV_GO_NEWPROC});
+  EXPECT_EQ(record_used_bytes(np.data(), np.size()), sizeof(cs_go_newproc_event));
+  for (uint32_t t = CS_EV_GO_HTTP_ROUNDTRIP; t <= CS_EV_GO_HTTP_READ_DONE; ++t) {
+    Record h = test::go_http(kProc, 1, t, 7, 0x1000);
+    EXPECT_EQ(type_of(h), t);
+    reinterpret_cast<cs_event_header*>(h.data())->size = sizeof(cs_go_http_event) - 8;
+    EXPECT_EQ(type_of(h), 0u) << "shorter than its struct";
+  }
+  Record short_np = np;
+  reinterpret_cast<cs_event_header*>(short_np.data())->size = sizeof(cs_go_newproc_event) - 8;
+  EXPECT_EQ(type_of(short_np), 0u);
 }
 
 TEST(RecordDecoder, FieldsTheStagesRelyOn) {
