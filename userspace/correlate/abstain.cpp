@@ -12,6 +12,7 @@ const char* abstain_name(Abstain a) {
     case Abstain::Goroutine: return "goroutine";
     case Abstain::UnknownGoroutine: return "unknown_goroutine";
     case Abstain::HandOffLost: return "handoff_lost";
+    case Abstain::ProcessStarting: return "process_starting";
     case Abstain::ParentGone: return "parent_gone";
     case Abstain::kCount: break;
   }

@@ -245,6 +245,9 @@ void Correlator::count_abstain(Abstain reason) {
     case Abstain::HandOffLost:
       ++stats_.ambiguous_handoff_lost;
       break;
+    case Abstain::ProcessStarting:
+      ++stats_.ambiguous_process_starting;
+      break;
     case Abstain::ParentGone:
       ++stats_.ambiguous_parent_gone;
       break;

@@ -39,7 +39,7 @@ RuleAnswer GoroutineRule::answer(const Cause& c) const {
 }
 
 void GoroutineRule::request_served(const ExecContext& exec, SpanHandle span, uint64_t) {
-  if (exec.goid == 0) return;
+  if (exec.goid == 0 || exec.goid == CS_GOID_PENDING) return;
   note_process(exec.pid);
   const Key key{exec.pid, exec.goid};
   Goroutine& g = goroutines_.get(key);
@@ -60,13 +60,13 @@ void GoroutineRule::request_answered(SpanHandle span) {
 }
 
 void GoroutineRule::client_request(const ExecContext& exec, SpanHandle, SpanHandle, uint64_t) {
-  if (exec.goid == 0) return;
+  if (exec.goid == 0 || exec.goid == CS_GOID_PENDING) return;
   // A writeLoop's hand-off is for one request write.
   if (Goroutine* g = goroutines_.find(Key{exec.pid, exec.goid}); g != nullptr && g->writer) g->handoff_ready = false;
 }
 
 void GoroutineRule::connected(const ExecContext& exec, uint64_t) {
-  if (exec.goid == 0) return;
+  if (exec.goid == 0 || exec.goid == CS_GOID_PENDING) return;
   note_process(exec.pid);
   goroutines_.get(Key{exec.pid, exec.goid}).pool = true;
 }
@@ -125,6 +125,7 @@ void GoroutineRule::runtime_record(const cs_event_header& record) {
 
 RuleAnswer GoroutineRule::parent_of(const CallSite& call) {
   if (call.exec.goid == 0) return RuleAnswer::pass();
+  if (call.exec.goid == CS_GOID_PENDING) return RuleAnswer::abstain(Abstain::ProcessStarting);
   if (call.connect) return RuleAnswer::abstain(Abstain::Goroutine);  // the request write decides
   const Goroutine* g = goroutines_.find(Key{call.exec.pid, call.exec.goid});
   if (g != nullptr && g->writer) return g->handoff_ready ? answer(g->handoff) : RuleAnswer::abstain(Abstain::HandOffLost);

@@ -14,6 +14,8 @@
 //    writeLoop goroutine, the same *Request: the next WRITE of that pointer in event order). The
 //    writeLoop's next request write is for what the caller was for at ROUNDTRIP.
 // Decision for a call of goroutine G:
+//  - a process whose binary is still being analysed (goid CS_GOID_PENDING: it exec'd moments ago and may be
+//    Go): ProcessStarting, whatever its threads serve.
 //  - a connect decides nothing (the request write does): net/http dials in a goroutine of its own and gives
 //    the new connection to whichever caller waits first.
 //  - G ran a WRITE (a writeLoop): the hand-off of its latest WRITE, used by one request write. A request

@@ -49,6 +49,8 @@ enum class Abstain : uint8_t {
                      // process was registered, by a goroutine of unknown origin, or by a connection's own
                      // goroutines) (goroutine_rule.h)
   HandOffLost,       // Go: a net/http writeLoop wrote a request without the hand-off that names its caller
+  ProcessStarting,   // the process had just started (exec) and the agent was still analysing its binary: a
+                     // Go process's thread may not be taken for a plain thread (events.h CS_GOID_PENDING)
   ParentGone,        // the request it was made for was dropped or its span ended before the call
   kCount
 };

@@ -85,6 +85,8 @@ void Pipeline::on_record(const void* data, size_t size) {
       m.processes.exited(h->pid);
       break;
     case CS_EV_GO_NEWPROC:
+      ++m.stats.goroutines_created;
+      [[fallthrough]];
     case CS_EV_GO_HTTP_ROUNDTRIP:
     case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
     case CS_EV_GO_HTTP_WRITE:

@@ -118,6 +118,7 @@ TEST(GoroutineRule, WriteLoopWritesForTheCallerOfItsHandOff) {
   EXPECT_EQ(r.stats.linked_in_process, 2u);
   EXPECT_EQ(r.stats.ambiguous_client, 0u);
   EXPECT_EQ(r.stats.runtime_records, 3u + 4u);  // NEWPROC 11->30, 30->31, 30->32; 2 x (ROUNDTRIP, WRITE)
+  EXPECT_EQ(r.stats.goroutines_created, 3u);
 }
 
 // A record lost: the writeLoop writes without a fresh WRITE, or a WRITE comes without its ROUNDTRIP. And
@@ -247,6 +248,32 @@ TEST(GoroutineRule, GoroutineServingSeveralRequestsAbstains) {
   for (const char* name : {"GET /d", "GET /d-child", "GET /d-after"}) expect_root(r.one(kGo, SpanKind::Client, name));
   expect_child(r.one(kGo, SpanKind::Server, "GET /r3"), r.one(kGo, SpanKind::Client, "GET /d-for-r3"));
   EXPECT_EQ(r.stats.ambiguous_several_requests, 3u);
+}
+
+// A process that exec'd moments ago, whose binary the agent is still analysing: its events carry
+// CS_GOID_PENDING. It may be Go, so its threads are not plain threads (the thread rule would link /d to /r1:
+// thread 21 serves one connection): abstain until the goroutine ids come.
+TEST(GoroutineRule, ProcessStillBeingAnalysedAbstains) {
+  Scenario s;
+  const Proc pending{kGo, 21, "gosvc", 1, CS_GOID_PENDING};
+  auto c1 = s.connect(cl1, 3, pending, 5, 40001, 8080);
+  s.client_to_server(c1, get("/r1"));
+  auto u = s.connect(pending, 7, leaf, 107, 41001, 9000);
+  s.client_to_server(u, get("/d"));
+  s.server_to_client(u, ok());
+  s.server_to_client(c1, ok());
+  // Registered now: goroutine 11 reads /r2 and calls.
+  c1.server = g(11);
+  s.client_to_server(c1, get("/r2"));
+  u.client = g(11);
+  s.client_to_server(u, get("/d-for-r2"));
+  s.server_to_client(u, ok());
+  s.server_to_client(c1, ok());
+  test::ChainResult r = test::run_chain(s.records);
+  expect_root(r.one(kGo, SpanKind::Client, "GET /d"));
+  expect_child(r.one(kGo, SpanKind::Server, "GET /r2"), r.one(kGo, SpanKind::Client, "GET /d-for-r2"));
+  EXPECT_EQ(r.stats.ambiguous_process_starting, 1u);
+  EXPECT_EQ(r.stats.linked_in_process, 1u);
 }
 
 // Records of a type this build does not know are skipped by their size and counted; the Go records are
