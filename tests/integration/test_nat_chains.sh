@@ -8,7 +8,8 @@
 #         (10.201.9.11 / fd01:9::11 port 18188): DNAT to the real servers, as a Kubernetes Service does
 #   snat  both calls go to the real addresses, masqueraded on the way out of the root namespace
 #   both  virtual addresses and masquerade
-# No end of any connection sees the other's tuple. Must hold: every edge right (cross-process edges
+# 16 keep-alive clients in each phase, 64 in a second "both" phase. No end of any connection sees the
+# other's tuple. Must hold: every edge right (cross-process edges
 # through NAT and A's in-process edges), 0 wrong.
 # Usage: bash test_nat_chains.sh /path/to/callscope   (root)
 set -euo pipefail
@@ -36,7 +37,7 @@ nat_cleanup() {
   ip link del csns0 2>/dev/null || true
   sysctl -qw net.ipv4.ip_forward="$OLD_FWD4" net.ipv6.conf.all.forwarding="$OLD_FWD6" 2>/dev/null || true
 }
-trap 'rc=$?; nat_cleanup; (exit $rc); cs_cleanup' EXIT
+trap 'rc=$?; set +e; nat_cleanup; (exit $rc); cs_cleanup' EXIT
 nat_cleanup
 
 # side NS ROOT_IF N: a namespace behind a veth pair, 10.201.N.0/24 and fd01:N::/64, routed by the root.
@@ -89,8 +90,10 @@ for family in 4 6; do
   else
     any=:: a_real=fd01:2::2 leaf_real=fd01:1::2 a_vip=fd01:9::10 leaf_vip=fd01:9::11
   fi
-  for phase in dnat snat both; do
+  for phase in dnat snat both both64; do
     label="$phase-ipv$family"
+    clients=16
+    [ "$phase" = both64 ] && phase=both clients=64
     case "$phase" in
       dnat) nat_rules 1 0 ;;
       snat) nat_rules 0 1 ;;
@@ -109,7 +112,7 @@ for family in 4 6; do
     cs_truth_wait "$NSS" "$a_real" "$A_PORT"
     # Through the translation from the client's side: the path the load will take.
     cs_truth_wait "$NSC" "$a_host" "$a_port"
-    cs_truth_phase "$label" 16 16 "$NSC" "$a_host" "$a_port" --min-right-in 1.0
+    cs_truth_phase "$label" "$clients" $((256 / clients)) "$NSC" "$a_host" "$a_port" --min-right-in 1.0 --translated
     cs_stop "$a_pid" "A ($label)"
     cs_stop "$LEAF_PID" "leaf ($label)"
   done

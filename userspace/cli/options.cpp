@@ -15,8 +15,9 @@ namespace {
 
 const char* kUsage = R"(callscope - zero-instrumentation call tracer (eBPF)
 
-Sees the HTTP/1.x requests that processes on this machine send each other over TCP, without touching
-them, and prints the call chains (distributed traces) they form.
+Sees the HTTP/1.x requests and the Redis, PostgreSQL, MySQL/MariaDB and memcached commands that processes
+on this machine send each other over TCP, without touching them, and prints the call chains (distributed
+traces) they form.
 
 Usage:
   callscope [OPTIONS]                  trace live (root or CAP_BPF+CAP_PERFMON); prints finished traces
@@ -80,6 +81,9 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "spans held while their trace completes; past it the oldest is dropped (counted)")
     ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
         "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
+    ("raw-query-text", "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
+        "sent, literals and values included, instead of with literals replaced by '?'. The spans then hold "
+        "payload (keys, values, whatever the queries carry); credentials (AUTH) stay hidden")
     ("no-color", "no ANSI colors in tree output")
     ("log-level", po::value<std::string>(&o.log_level)->default_value("info"),
         "trace|debug|info|warn|error; logs go to stderr");
@@ -156,6 +160,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   if (o.max_connections == 0 || o.max_pending_spans == 0)
     return usage_error("--max-connections and --max-pending-spans must be > 0");
   if (vm.count("no-color")) o.color = false;
+  if (vm.count("raw-query-text")) o.raw_query_text = true;
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= o.log_level == l;

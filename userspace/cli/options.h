@@ -26,6 +26,7 @@ struct Options {
   size_t max_connections = 65536;
   size_t max_pending_spans = 200000;
   bool color = true;
+  bool raw_query_text = false;     // database spans: db.query.text verbatim, literals included
 };
 
 // Parses argv. Returns 0 to go on, or an exit code (0 after --help/--version, 2 on a usage error, with

@@ -322,17 +322,23 @@ SpanHandle Correlator::client_request(const ExecContext& exec, uint64_t conn, bo
 
   RuleAnswer answer;
   bool decided = false;
+  Abstain at_connect = Abstain::None;
   if (Hint* hint = connect_hints_.find(conn)) {
     if (first_on_conn) {
       if (hint->parent != 0) {
         answer = node(hint->parent) ? RuleAnswer::link(hint->parent) : RuleAnswer::abstain(Abstain::ParentGone);
         decided = true;
       }
-      // an abstention at the connect: the request write may still have evidence of its own
+      // An abstention at the connect: the request write may still have evidence of its own; if not, the
+      // connect's reason is the one counted (it was the causal moment of a new connection).
+      at_connect = hint->reason;
     }
     connect_hints_.erase(conn);
   }
-  if (!decided) answer = decide(CallSite{exec, conn, false, now_ns});
+  if (!decided) {
+    answer = decide(CallSite{exec, conn, false, now_ns});
+    if (answer.parent == 0 && at_connect != Abstain::None && at_connect != Abstain::NotServing) answer.reason = at_connect;
+  }
   if (answer.parent != 0) link(n, answer.parent);
   if (n.state == ParentState::Local) {
     ++stats_.linked_in_process;

@@ -126,7 +126,9 @@ void GoroutineRule::runtime_record(const cs_event_header& record) {
 RuleAnswer GoroutineRule::parent_of(const CallSite& call) {
   if (call.exec.goid == 0) return RuleAnswer::pass();
   if (call.exec.goid == CS_GOID_PENDING) return RuleAnswer::abstain(Abstain::ProcessStarting);
-  if (call.connect) return RuleAnswer::abstain(Abstain::Goroutine);  // the request write decides
+  // A connect decides nothing and gives no reason (the request write decides, and its reason is the one
+  // counted); claimed all the same, so that no later rule decides for the connection.
+  if (call.connect) return RuleAnswer::abstain(Abstain::None);
   const Goroutine* g = goroutines_.find(Key{call.exec.pid, call.exec.goid});
   if (g != nullptr && g->writer) return g->handoff_ready ? answer(g->handoff) : RuleAnswer::abstain(Abstain::HandOffLost);
   return answer(cause_of(g));

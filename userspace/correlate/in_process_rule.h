@@ -80,9 +80,9 @@ enum class Io : uint8_t {
   Output,           // it wrote (any connection)
   OpaqueInput,      // it read bytes of a connection in no protocol the agent parses (yet): what they
                     // complete is unknown, so they may have started anything
-  CompletingInput,  // it read bytes that completed a request head, a request, a response head or a
-                    // response: what a handler acts on. Reads that complete nothing (part of a head or
-                    // body) are not reported: no runtime runs a handler on them.
+  CompletingInput,  // it read bytes that completed a request (server) or a response (client): what a
+                    // handler acts on. Reads that complete no message (part of one, a head whose body is
+                    // still coming) are not reported: they are no cause (thread_rule.h says why).
 };
 
 class InProcessRule {

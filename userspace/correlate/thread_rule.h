@@ -11,9 +11,11 @@
 //  3. T serves requests of several connections:
 //     - OrderedLoop runtime: the request its cause belongs to. The cause is fixed at each output of T
 //       (a write or a connect): the input T consumed since its previous output, when all inputs since
-//       then were on one connection (inputs: reads that completed a request head, a request, a response
-//       head or a response, and any read of a connection in no known protocol; a read that completes
-//       nothing runs no handler and is no cause) (a read on a server connection is for the oldest request T serves
+//       then were on one connection (inputs: reads that completed a request or a response, and any read
+//       of a connection in no known protocol). A read that completes no message is no cause: nginx acts
+//       on a whole request (or streams a body whose request it already serves) and holds a response
+//       head back until its body comes (postpone_output); where it does act on a head alone (a request
+//       body streamed upstream, X-Accel-Redirect), the call has no counted input before it and abstains. (a read on a server connection is for the oldest request T serves
 //       on it; a read of a downstream response is for the request that downstream call was made for).
 //       Inputs on several connections since the previous output (batched reads): BatchedInputs. No input
 //       since the previous output (a timer, a connect completing, an error, an input the agent cannot

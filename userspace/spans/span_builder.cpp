@@ -39,12 +39,11 @@ class ConnExchangeSink : public ExchangeSink {
   // is still coming (a handler may call downstream before reading the body) and both sides of a slow
   // upload meet within the link window.
   void request_head(const Message& head, Dir) override {
-    if (!conn_.is_client()) completed(head.last);
     early_.push_back(Early{head.start_pos, open_span(head), std::string(service_of(head))});
   }
 
   void request_complete(const Message& req, Dir) override {
-    if (!conn_.is_client()) completed(req.last);
+    if (!conn_.is_client()) completed();
     uint64_t id = 0;
     std::string service(service_of(req));
     size_t i = 0;
@@ -68,12 +67,8 @@ class ConnExchangeSink : public ExchangeSink {
   }
 
   // Server: its thread no longer serves the request.
-  void response_started(const Message&, Dir, const SyscallMeta& at) override {
-    if (conn_.is_client()) {
-      completed(at);  // the response head (its first byte's call: the same reader in practice)
-    } else if (head_ < pending_.size()) {
-      correlator_.response_started(pending_[head_].id);
-    }
+  void response_started(const Message&, Dir, const SyscallMeta&) override {
+    if (!conn_.is_client() && head_ < pending_.size()) correlator_.response_started(pending_[head_].id);
   }
 
   void exchange_complete(const Exchange& ex, Dir) override {
@@ -81,21 +76,25 @@ class ConnExchangeSink : public ExchangeSink {
       ++stats_.unmatched_responses;
       return;
     }
-    if (conn_.is_client() && ex.has_response) completed(ex.response.last);
+    if (conn_.is_client() && ex.has_response && ex.end == Exchange::End::Complete) completed();
     Pending& p = pending_[head_++];
     // The response's first sequence number: rule 1 through NAT.
     const bool seq_valid = ex.has_response && conn_.cursor(conn_.request_dir == Dir::Egress ? Dir::Ingress : Dir::Egress).seq_valid();
-    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service), seq_valid,
+    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service, builder_.raw_query_text()), seq_valid,
                               static_cast<uint32_t>(ex.response.start_pos));
   }
 
  private:
   std::string_view service_of(const Message& req) const { return processes_.service_name(caller_of(conn_, req).pid); }
 
-  // A read on this connection completed something a handler acts on (in_process_rule.h, Io).
-  void completed(const SyscallMeta& at) {
-    correlator_.io(builder_.exec_of(at), conn_.gen, conn_.is_client() ? Side::Client : Side::Server,
-                   Io::CompletingInput, at.exit_ns);
+  // The read being processed now, on this connection, completed a request (server) or a response
+  // (client): what a handler acts on (in_process_rule.h, Io). Not for an exchange ended later by a close, a loss or the end of input: that
+  // says nothing about what the thread was doing then.
+  void completed() {
+    const SyscallMeta* at = builder_.current_read_on(conn_.gen);
+    if (at == nullptr) return;
+    correlator_.io(builder_.exec_of(*at), conn_.gen, conn_.is_client() ? Side::Client : Side::Server,
+                   Io::CompletingInput, at->exit_ns);
   }
 
   // Tells the correlator about a new request (the connection's request direction decides the side).
@@ -154,8 +153,9 @@ const char* end_message(Exchange::End end, bool has_response) {
 
 }  // namespace
 
-SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes)
-    : correlator_(correlator), stats_(stats), processes_(processes) {}
+SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes,
+                         bool raw_query_text)
+    : correlator_(correlator), stats_(stats), processes_(processes), raw_query_text_(raw_query_text) {}
 
 std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
   if (opaque_.held && opaque_.conn == conn.gen) opaque_.held = false;  // its bytes were a protocol's after all
@@ -169,11 +169,15 @@ ExecContext SpanBuilder::exec_of(const SyscallMeta& at) const {
 
 void SpanBuilder::connected(Connection& conn, const SyscallMeta& at) {
   flush_opaque();
+  current_conn_ = 0;
   correlator_.client_connected(exec_of(at), conn.gen, at.exit_ns);
 }
 
 void SpanBuilder::io(Connection& conn, Dir dir, const SyscallMeta& at) {
   flush_opaque();
+  current_call_ = at;
+  current_conn_ = conn.gen;
+  current_is_read_ = dir == Dir::Ingress;
   const bool parsed = conn.proto == Connection::Proto::Active;
   // Reads of a parsed connection are reported by its exchange sink, with what they completed.
   if (dir == Dir::Ingress && parsed) return;
@@ -199,10 +203,12 @@ void SpanBuilder::flush_opaque() {
 
 void SpanBuilder::closed(Connection& conn) {
   flush_opaque();
+  current_conn_ = 0;
   correlator_.connection_closed(conn.gen);
 }
 
-Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service) {
+Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service,
+                             bool raw_query_text) {
   Span s;
   const Message& req = ex.request;
   const bool client = c.is_client();
@@ -214,6 +220,7 @@ Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string
   ctx.server_port = client ? c.remote.port : c.local.port;
   ctx.client_address = client ? c.local_ip : c.remote_ip;
   ctx.client_port = client ? c.local.port : c.remote.port;
+  ctx.raw_query_text = raw_query_text;
   ex.describe(ctx, s);
 
   s.service.assign(service);

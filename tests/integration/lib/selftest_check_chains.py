@@ -118,6 +118,7 @@ BAD = [
     ("duplicate span id", "good_chain.jsonl", mutate(lambda l: l + [l[3]]), [(1, CHAIN)], (), "duplicate span_id"),
     ("unrelated extra trace", "good_chain.jsonl", mutate(unrelated_trace), [(1, CHAIN)], (), "match no expectation"),
     ("count mismatch", "good_chain.jsonl", None, [(2, CHAIN)], (), "expected 2 chain(s)"),
+    ("count outside range", "good_two_ids.jsonl", None, [("3-5", ID_CHAIN)], (), "expected 3-5 chain(s)"),
     ("server span ok on 5xx", "good_error_chain.jsonl", setitem(3, "status", "ok"), [(1, ERR_CHAIN)], (), "must be 'error'"),
     ("client span ok on 5xx", "good_error_chain.jsonl", setitem(2, "status", "ok"), [(1, ERR_CHAIN)], (), "must be 'error'"),
     ("server span error on 200", "good_chain.jsonl", setitem(1, "status", "error"), [(1, CHAIN)], (), "must be 'ok'"),
@@ -134,6 +135,8 @@ GOOD = [
     ("two expectations", "good_chain.jsonl", None, [(1, CHAIN), (0, ERR_CHAIN)], ()),
     ("long enough", "good_chain.jsonl", None, [(1, CHAIN.replace("pid=3002", "pid=3002,minms=7.5"))], ()),
     ("extra trace allowed", "good_chain.jsonl", mutate(unrelated_trace), [(1, CHAIN)], ("--allow-extra",)),
+    ("count range", "good_two_ids.jsonl", None, [("1-3", ID_CHAIN)], ()),
+    ("ends may disagree through NAT", "good_chain.jsonl", setattr_(3, "client.port", 40009), [(1, CHAIN)], ("--translated",)),
 ]
 
 

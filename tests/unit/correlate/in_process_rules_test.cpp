@@ -186,6 +186,59 @@ TEST(InProcessRules, OrderedLoopPartialReadIsNoCause) {
   EXPECT_EQ(r.stats.ambiguous_client, 1u);
 }
 
+// Node: libuv runs a read's callback at once, but a timer's callback runs right after the poll's last read
+// with nothing visible in between: here r1's handler waited on a timer and calls after r2 was read. A rule
+// on the loop's input order would give r2 (what the issue measured as right for Promise.all); Node is not
+// an ordered loop for the agent, so the call is a root.
+TEST(InProcessRules, NodeTimerCallAfterAnotherReadAbstains) {
+  Scenario s;
+  const Proc node{70, 70, "node"};
+  auto u1 = s.connect(node, 20, b31, 30, 41001, 9000);
+  auto c1 = s.connect(cl1, 3, node, 5, 40001, 8080);
+  auto c2 = s.connect(cl2, 3, node, 6, 40002, 8080);
+  s.client_to_server(c1, get("/r1"));            // r1's handler: await sleep(5)
+  s.client_to_server(c2, get("/r2"));            // r2's handler: await sleep(5)
+  s.client_to_server(u1, get("/for-r1"));        // r1's timer fires first
+  s.server_to_client(u1, ok());
+  s.server_to_client(c1, ok());
+  s.server_to_client(c2, ok());
+  test::ChainResult r = test::run_chain(s.records);
+  expect_root(r.one(70, SpanKind::Client, "GET /for-r1"));
+  EXPECT_EQ(r.stats.ambiguous_several_requests, 1u);
+}
+
+// nginx holds an upstream response head back until its body comes (postpone_output): reading two heads
+// is no input of their requests. The request read after them causes the next upstream call.
+TEST(InProcessRules, OrderedLoopResponseHeadsHeldBackAreNoCause) {
+  Scenario s;
+  const Proc ngx{50, 50, "nginx"};
+  auto u1 = s.connect(ngx, 20, b31, 30, 41001, 9000);
+  auto u2 = s.connect(ngx, 21, b32, 31, 41002, 9000);
+  auto u3 = s.connect(ngx, 22, b33, 32, 41003, 9000);
+  auto c1 = s.connect(cl1, 3, ngx, 5, 40001, 80);
+  auto c2 = s.connect(cl2, 3, ngx, 6, 40002, 80);
+  auto c3 = s.connect(cl3, 3, ngx, 7, 40003, 80);
+  s.client_to_server(c1, get("/r1"));
+  s.client_to_server(u1, get("/up-r1"));
+  s.client_to_server(c2, get("/r2"));
+  s.client_to_server(u2, get("/up-r2"));
+  s.server_to_client(u1, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");  // heads only
+  s.server_to_client(u2, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+  s.client_to_server(c3, get("/r3"));
+  s.client_to_server(u3, get("/up-r3"));
+  s.server_to_client(u1, "ok");
+  s.server_to_client(c1, ok());
+  s.server_to_client(u2, "ok");
+  s.server_to_client(c2, ok());
+  s.server_to_client(u3, ok());
+  s.server_to_client(c3, ok());
+  test::ChainResult r = test::run_chain(s.records);
+  expect_child(r.one(50, SpanKind::Server, "GET /r1"), r.one(50, SpanKind::Client, "GET /up-r1"));
+  expect_child(r.one(50, SpanKind::Server, "GET /r2"), r.one(50, SpanKind::Client, "GET /up-r2"));
+  expect_child(r.one(50, SpanKind::Server, "GET /r3"), r.one(50, SpanKind::Client, "GET /up-r3"));
+  EXPECT_EQ(r.stats.ambiguous_client, 0u);
+}
+
 // Python ThreadPoolExecutor / Java executor: the thread that read the request hands it to a worker; the
 // worker serves nothing, so its call is a root (unlinked, not guessed).
 TEST(InProcessRules, ThreadPoolHandOffIsRoot) {
