@@ -12,6 +12,10 @@
 # every cross-process edge right. Also:
 #   - record/replay: `callscope record` runs beside the live agent in one phase; the capture (which holds
 #     the Go records) replayed gives chains just as right;
+#   - late: in one phase the agent starts first and the Go services after it (found at their exec: pending
+#     until analysed, then registered and probed), same thresholds;
+#   - ids: one phase with --go-probes ids (goroutine ids, no uprobes): 0 wrong; the net/http client calls
+#     abstain (their writeLoop's origin is unknown), the share right is printed;
 #   - the agent's exit report: Go records seen, no Go record lost, no TLS mismatch;
 #   - the per-request cost printed: uprobe hits per front request (Go records, NEWPROC counted twice: its
 #     entry probe writes none) and the services' CPU per request.
@@ -52,11 +56,35 @@ cpu_ticks() {  # PID...: utime + stime of the processes, in clock ticks
   echo "$sum"
 }
 
-# phase TOPOLOGY CLIENTS [record]
+# truth_run LABEL CLIENTS CHECK_ARGS...: cs_truth_phase with the agent already started (CS_PHASE=LABEL):
+# the load, the agent stopped, its spans checked against the truth logs.
+truth_run() {
+  local label="$1" clients="$2"
+  shift 2
+  timeout 300 "$PY" "$CS_CHAINS_DIR/truth_load.py" 127.0.0.1 "$A_PORT" "$clients" $((REQUESTS_PER_PHASE / clients)) \
+    "${label//[^0-9A-Za-z]/}" >>"$CS_TMP/load.log" 2>&1 || cs_fail "load $label failed (see load.log)"
+  sleep 1
+  cs_stop_agent
+  local checks=() t report="$CS_TMP/report-$label.txt"
+  for t in "$CS_TMP"/truth-"$label"-*.jsonl; do checks+=(--truth "$t"); done
+  if ! timeout 120 "$PY" "$CS_LIB_DIR/check_chains.py" "$CS_SPANS" "${checks[@]}" --label "$label" "$@" 2>"$report"; then
+    cat "$report" >&2
+    cs_fail "chains of phase $label are not right (report above)"
+  fi
+  CS_TRUTH_RESULTS+=("$(grep '^truth' "$report") | agent: $(grep -o 'ambiguous_client=[0-9]* ([^)]*)' "$CS_AGENT_LOG" | tail -n 1)")
+  cs_log "$(grep '^truth' "$report")"
+}
+
+# phase TOPOLOGY CLIENTS [record|late|ids]
 phase() {
-  local topo="$1" clients="$2" record="${3:-}" label pids=() a_args=()
-  label="go-$topo-$clients"
+  local topo="$1" clients="$2" variant="${3:-}" label pids=() a_args=() agent_args=() p
+  label="go-$topo-$clients${variant:+-$variant}"
   local t="$CS_TMP/truth-$label"
+  for p in $CS_TRUTH_PORTS; do agent_args+=(--port "$p"); done
+  [ "$variant" = ids ] && agent_args+=(--go-probes ids)
+  if [ "$variant" = late ]; then
+    CS_PHASE="$label" cs_start_agent "${agent_args[@]}"
+  fi
   case "$topo" in
     ab) go_svc b "$SVC" leaf "$B_PORT" "$t-b.jsonl"; pids+=("$SVC_PID")
         a_args=(-downstream "http://127.0.0.1:$B_PORT" -mode seq) ;;
@@ -76,7 +104,7 @@ phase() {
   pids+=("$SVC_PID")
 
   local rec_pid="" cap="$CS_TMP/$label.cscap" rec_log="$CS_TMP/recorder-$label.log" i
-  if [ -n "$record" ]; then
+  if [ "$variant" = record ]; then
     env --default-signal=INT,QUIT "$CS_BIN" record -o "$cap" --port "$A_PORT" --port "$B_PORT" --port "$C_PORT" \
       >/dev/null 2>"$rec_log" &
     rec_pid=$!
@@ -89,22 +117,31 @@ phase() {
     grep -q "callscope ready" "$rec_log" || cs_fail "callscope record did not get ready within 30s"
   fi
 
-  local cpu0
+  [ "$variant" = late ] || CS_PHASE="$label" cs_start_agent "${agent_args[@]}"
+  local cpu0 min_right=0.99
+  [ "$variant" = ids ] && min_right=0
   cpu0=$(cpu_ticks "${pids[@]}")
-  cs_truth_phase "$label" "$clients" $((REQUESTS_PER_PHASE / clients)) "" 127.0.0.1 "$A_PORT" --min-right-in 0.99
+  truth_run "$label" "$clients" --min-right-in "$min_right"
   local cpu1
   cpu1=$(cpu_ticks "${pids[@]}")
 
   # The exit report: Go records arrived, none lost, goroutine pointers where computed.
-  grep -q "Go support (probes): " "$CS_AGENT_LOG" || cs_fail "$label: the agent did not start its Go support"
-  local go_line rr gc
+  local go_line rr gc mode="probes"
+  [ "$variant" = ids ] && mode="goroutine ids only"
+  grep -q "Go support ($mode): " "$CS_AGENT_LOG" || cs_fail "$label: the agent did not start its Go support ($mode)"
   go_line="$(grep -E '\] go: processes=' "$CS_AGENT_LOG" | tail -n 1)"
   [ -n "$go_line" ] || cs_fail "$label: no Go counters in the agent's exit report"
   [[ "$go_line" == *" ringbuf_drops=0 "* ]] || cs_fail "$label: Go records lost: $go_line"
   [[ "$go_line" == *" tls_mismatch=0"* ]] || cs_fail "$label: goroutine pointer not where computed: $go_line"
+  [[ "$go_line" =~ processes=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "${#pids[@]}" ] ||
+    cs_fail "$label: not every Go service was registered: $go_line"
   rr="$(grep -o 'runtime_records=[0-9]*' "$CS_AGENT_LOG" | tail -n 1 | cut -d= -f2)"
   gc="$(grep -o 'goroutines_created=[0-9]*' "$CS_AGENT_LOG" | tail -n 1 | cut -d= -f2)"
-  [ "${rr:-0}" -gt 0 ] || cs_fail "$label: the pipeline saw no Go records"
+  if [ "$variant" = ids ]; then
+    [ "${rr:-0}" -eq 0 ] || cs_fail "$label: Go records with --go-probes ids (no uprobes): $rr"
+  else
+    [ "${rr:-0}" -gt 0 ] || cs_fail "$label: the pipeline saw no Go records"
+  fi
   COSTS+=("$(awk -v l="$label" -v rr="$rr" -v gc="$gc" -v n="$REQUESTS_PER_PHASE" -v ticks=$((cpu1 - cpu0)) \
     -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%s: uprobe hits per front request %.1f (goroutines created %.1f, net/http hand-off records %.1f); Go services CPU %.0f us per front request (all hops, noisy)", l, (rr + gc) / n, gc / n, (rr - gc) / n, ticks * 1e6 / hz / n }')")
 
@@ -138,6 +175,8 @@ for clients in 16 64; do
   if [ "$clients" = 16 ]; then phase fan "$clients" record; else phase fan "$clients"; fi
   phase abc "$clients"
 done
+phase seq 16 late
+phase fan 16 ids
 cs_truth_summary
 echo "===== $CS_TEST_NAME: cost =====" >&2
 for line in "${COSTS[@]}"; do echo "$line" >&2; done
