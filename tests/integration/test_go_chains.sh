@@ -13,7 +13,9 @@
 #   - record/replay: `callscope record` runs beside the live agent in one phase; the capture (which holds
 #     the Go records) replayed gives chains just as right;
 #   - late: in one phase the agent starts first and the Go services after it (found at their exec: pending
-#     until analysed, then registered and probed), same thresholds;
+#     until analysed, then registered and probed); once the agent has registered them, same thresholds;
+#   - late-now: the same with the load sent as soon as the services answer: requests that reach a service
+#     before the agent has registered it abstain (process_starting); 0 wrong, the share right printed;
 #   - ids: one phase with --go-probes ids (goroutine ids, no uprobes): 0 wrong; the net/http client calls
 #     abstain (their writeLoop's origin is unknown), the share right is printed;
 #   - the agent's exit report: Go records seen, no Go record lost, no TLS mismatch;
@@ -75,15 +77,17 @@ truth_run() {
   cs_log "$(grep '^truth' "$report")"
 }
 
-# phase TOPOLOGY CLIENTS [record|late|ids]
+# phase TOPOLOGY CLIENTS [record|late|late-now|ids]
 phase() {
   local topo="$1" clients="$2" variant="${3:-}" label pids=() a_args=() agent_args=() p
   label="go-$topo-$clients${variant:+-$variant}"
   local t="$CS_TMP/truth-$label"
   for p in $CS_TRUTH_PORTS; do agent_args+=(--port "$p"); done
   [ "$variant" = ids ] && agent_args+=(--go-probes ids)
-  if [ "$variant" = late ]; then
-    CS_PHASE="$label" cs_start_agent "${agent_args[@]}"
+  local late=""
+  [[ "$variant" == late* ]] && late=1
+  if [ -n "$late" ]; then
+    CS_AGENT_LOG_LEVEL=debug CS_PHASE="$label" cs_start_agent "${agent_args[@]}"  # "Go process N registered"
   fi
   case "$topo" in
     ab) go_svc b "$SVC" leaf "$B_PORT" "$t-b.jsonl"; pids+=("$SVC_PID")
@@ -117,9 +121,18 @@ phase() {
     grep -q "callscope ready" "$rec_log" || cs_fail "callscope record did not get ready within 30s"
   fi
 
-  [ "$variant" = late ] || CS_PHASE="$label" cs_start_agent "${agent_args[@]}"
+  [ -n "$late" ] || CS_PHASE="$label" cs_start_agent "${agent_args[@]}"
+  if [ "$variant" = late ]; then
+    for p in "${pids[@]}"; do
+      for ((i = 0; i < 100; i++)); do
+        grep -q "Go process $p registered" "$CS_AGENT_LOG" && break
+        sleep 0.1
+      done
+      grep -q "Go process $p registered" "$CS_AGENT_LOG" || cs_fail "$label: Go service $p not registered within 10s"
+    done
+  fi
   local cpu0 min_right=0.99
-  [ "$variant" = ids ] && min_right=0
+  [ "$variant" = ids ] || [ "$variant" = late-now ] && min_right=0
   cpu0=$(cpu_ticks "${pids[@]}")
   truth_run "$label" "$clients" --min-right-in "$min_right"
   local cpu1
@@ -176,6 +189,7 @@ for clients in 16 64; do
   phase abc "$clients"
 done
 phase seq 16 late
+phase seq 16 late-now
 phase fan 16 ids
 cs_truth_summary
 echo "===== $CS_TEST_NAME: cost =====" >&2
