@@ -31,9 +31,9 @@ struct Pipeline::Impl {
   Correlator correlator;
   SpanBuilder builder;
   ConnTracker tracker;
+  RecordDecoder decoder;
   uint64_t now_ns = 0;
   uint64_t last_advance_ns = 0;
-  std::vector<uint64_t> aligned;  // records that arrive misaligned are copied here first
 
   void advance_if_due() {
     if (now_ns >= last_advance_ns + kAdvanceEveryNs) {
@@ -51,38 +51,33 @@ Pipeline::~Pipeline() = default;
 void Pipeline::on_record(const void* data, size_t size) {
   Impl& m = *impl_;
   ++m.stats.records;
-  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
-    m.aligned.resize((size + 7) / 8);
-    std::memcpy(m.aligned.data(), data, size);
-    data = m.aligned.data();
-  }
-  uint32_t type = decode_record_type(data, size);
-  if (type == 0) {
+  const DecodedRecord r = m.decoder.decode(data, size);
+  if (r.type == 0) {
     ++m.stats.bad_records;
     return;
   }
-  if (type == kUnknownRecordType) {  // a newer producer's: skipped by its size
+  if (r.type == kUnknownRecordType) {  // a newer producer's: skipped by its size
     ++m.stats.unknown_records;
     return;
   }
-  const auto* h = static_cast<const cs_event_header*>(data);
-  if (h->ts_ns > m.now_ns) m.now_ns = h->ts_ns;
-  switch (type) {
+  const auto& h = r.as<cs_event_header>();
+  if (h.ts_ns > m.now_ns) m.now_ns = h.ts_ns;
+  switch (r.type) {
     case CS_EV_DATA:
-      m.processes.seen(*h);
-      m.tracker.on_data(*record_as<cs_data_event>(data));
+      m.processes.seen(h);
+      m.tracker.on_data(r.as<cs_data_event>(), r.payload);
       break;
     case CS_EV_CONN_OPEN:
-      m.processes.seen(*h);
-      m.tracker.on_open(*record_as<cs_conn_event>(data));
+      m.processes.seen(h);
+      m.tracker.on_open(r.as<cs_conn_event>());
       break;
     case CS_EV_CONN_CLOSE:  // reported from any context: says nothing about the process in hdr
-      m.tracker.on_close(*record_as<cs_close_event>(data));
+      m.tracker.on_close(r.as<cs_close_event>());
       break;
     case CS_EV_PROC_EXIT:
       ++m.stats.proc_exits;
-      m.correlator.process_exited(h->pid);
-      m.processes.exited(h->pid);
+      m.correlator.process_exited(h.pid);
+      m.processes.exited(h.pid);
       break;
     case CS_EV_GO_NEWPROC:
       ++m.stats.goroutines_created;
@@ -94,7 +89,7 @@ void Pipeline::on_record(const void* data, size_t size) {
     case CS_EV_GO_HTTP_READ:
     case CS_EV_GO_HTTP_READ_DONE:
       ++m.stats.runtime_records;
-      m.correlator.runtime_record(*h);
+      m.correlator.runtime_record(h);
       break;
   }
   m.advance_if_due();
