@@ -12,6 +12,7 @@
 #include "capture/bpf_capture.h"
 #include "cli/span_output.h"
 #include "cli/stats_report.h"
+#include "cli/telemetry.h"
 #include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
 #include "record/capture_file.h"
@@ -53,6 +54,17 @@ KernelStats get_counters(const uint64_t (&c)[CS_STAT_MAX]) {
   k.no_payload = c[CS_STAT_NO_PAYLOAD];
   k.ignored_calls = c[CS_STAT_IGNORED_CALLS];
   return k;
+}
+
+KernelCounters kernel_counters(const KernelStats& k) {
+  return KernelCounters{k.events, k.ringbuf_drops, k.truncated, k.truncated_bytes, k.read_errors, k.no_payload,
+                        k.ignored_calls};
+}
+
+uint64_t unix_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + ts.tv_nsec;
 }
 
 void on_signal(int) { g_stop.store(true); }
@@ -150,16 +162,28 @@ int run_live(const Options& o) {
     spdlog::error("{}", error);
     return 1;
   }
+  auto telemetry = Telemetry::create(o, /*live=*/true, /*metrics=*/false, error);
+  if (!telemetry) {
+    spdlog::error("{}", error);
+    return 1;
+  }
   auto cap = open_capture(o);
   if (!cap) return 1;
   install_signal_handlers();
   BpfSocketVerdicts verdicts(*cap);
-  Pipeline pipeline(pipeline_config(o, mono_to_unix_offset_ns()), *out->sink, &verdicts);
+  PipelineConfig config = pipeline_config(o, mono_to_unix_offset_ns());
+  config.identities = telemetry->identities();
+  Pipeline pipeline(config, telemetry->sink(*out->sink), &verdicts);
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
-      o, *cap, [&](const void* d, size_t s) { pipeline.on_record(d, s); },
+      o, *cap,
+      [&](const void* d, size_t s) {
+        pipeline.on_record(d, s);
+        telemetry->on_record(d, s);
+      },
       [&](uint64_t now) {
         pipeline.tick(now);
+        telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
         // Spans reach a file or pipe within ~100 ms, not when a stdio buffer fills.
         out->sink->flush();
         if (std::ferror(out->file) && !g_stop.load()) {
@@ -175,6 +199,7 @@ int run_live(const Options& o) {
   pipeline.flush();
   KernelStats k = cap->stats();
   cap.reset();  // detach before the report
+  telemetry->finish(pipeline.stats(), kernel_counters(k));
   spdlog::info("stopped; {}", format_kernel_stats(k));
   spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
   if (k.ringbuf_drops > 0)
@@ -247,10 +272,24 @@ int run_replay(const Options& o) {
     spdlog::error("{}", error);
     return 1;
   }
-  Pipeline pipeline(pipeline_config(o, h.mono_to_unix_ns), *out->sink);
+  // A replay has no /proc of the recorded processes: service names fall back to the comm (and pid/comm rules).
+  auto telemetry = Telemetry::create(o, /*live=*/false, /*metrics=*/false, error);
+  if (!telemetry) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  PipelineConfig config = pipeline_config(o, h.mono_to_unix_ns);
+  config.identities = telemetry->identities();
+  Pipeline pipeline(config, telemetry->sink(*out->sink));
   CaptureRecord rec;
-  while (reader.next(rec)) pipeline.on_record(rec.data, rec.size);
+  while (reader.next(rec)) {
+    pipeline.on_record(rec.data, rec.size);
+    telemetry->on_record(rec.data, rec.size);
+  }
   pipeline.flush();
+  KernelCounters recorded;
+  if (reader.has_trailer()) recorded = kernel_counters(get_counters(reader.trailer().counters));
+  telemetry->finish(pipeline.stats(), recorded);
   int rc = 0;
   if (!reader.error().empty()) {
     spdlog::error("{} (the {} records before it were replayed)", reader.error(), reader.records_read());

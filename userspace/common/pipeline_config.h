@@ -7,6 +7,8 @@
 
 namespace cs {
 
+class IdentityResolver;
+
 struct PipelineConfig {
   uint64_t id_seed = 0;                 // seeds trace/span ids; 0 = random
   int64_t mono_to_unix_ns = 0;          // add to CLOCK_MONOTONIC ns to get Unix ns
@@ -14,6 +16,7 @@ struct PipelineConfig {
   size_t max_connections = 65536;
   size_t max_pending_spans = 200000;
   size_t max_processes = 65536;         // entries of the process table (pid -> comm)
+  IdentityResolver* identities = nullptr;  // service identity of processes (identity/); nullptr: the comm
   size_t max_header_bytes = 64 * 1024;  // per message head buffered by a parser
   // Correlation windows.
   uint64_t link_window_ns = 500'000'000;   // wait this long for the client side of a server span

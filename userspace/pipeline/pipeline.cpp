@@ -20,7 +20,7 @@ constexpr uint64_t kAdvanceEveryNs = 10'000'000;
 struct Pipeline::Impl {
   Impl(const PipelineConfig& c, SpanSink& sink, SocketVerdicts* verdicts, const std::vector<const Protocol*>& protocols)
       : config(c),
-        processes(config.max_processes),
+        processes(config.max_processes, config.identities),
         correlator(config, sink, stats),
         builder(correlator, stats, processes),
         tracker(config, stats, builder, verdicts, protocols) {}
