@@ -1,6 +1,9 @@
 #include "cli/commands.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -16,6 +19,8 @@
 #include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
 #include "record/capture_file.h"
+#include "top/top_model.h"
+#include "top/top_screen.h"
 
 namespace cs {
 
@@ -205,6 +210,114 @@ int run_live(const Options& o) {
   if (k.ringbuf_drops > 0)
     spdlog::warn("{} kernel events were lost (ring buffer full); affected spans are missing or incomplete",
                  k.ringbuf_drops);
+  return rc;
+}
+
+namespace {
+
+// The terminal of `callscope top`: alternate screen, no cursor, keys without Enter; restored on exit.
+class TopTerminal {
+ public:
+  TopTerminal() {
+    tty_in_ = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_) == 0;
+    if (tty_in_) {
+      termios raw = saved_;
+      raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+      raw.c_cc[VMIN] = 0;
+      raw.c_cc[VTIME] = 0;
+      tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    std::fputs("\x1b[?1049h\x1b[?25l", stdout);
+    std::fflush(stdout);
+  }
+  ~TopTerminal() {
+    std::fputs("\x1b[?25h\x1b[?1049l", stdout);
+    std::fflush(stdout);
+    if (tty_in_) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  bool quit_pressed() {
+    if (!tty_in_) return false;
+    char c;
+    while (read(STDIN_FILENO, &c, 1) == 1)
+      if (c == 'q' || c == 'Q') return true;
+    return false;
+  }
+  void draw(const std::string& text) {
+    std::string frame = "\x1b[H\x1b[2J" + text;
+    std::fwrite(frame.data(), 1, frame.size(), stdout);
+    std::fflush(stdout);
+  }
+  static void size(int& width, int& height) {
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+      width = ws.ws_col;
+      height = ws.ws_row;
+    } else {
+      width = 120;
+      height = 40;
+    }
+  }
+
+ private:
+  bool tty_in_ = false;
+  termios saved_{};
+};
+
+}  // namespace
+
+int run_top(const Options& o) {
+  std::string error;
+  auto telemetry = Telemetry::create(o, /*live=*/true, /*metrics=*/false, error);
+  if (!telemetry) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  auto cap = open_capture(o);
+  if (!cap) return 1;
+  install_signal_handlers();
+  // Log lines would scroll the table away: only warnings and errors while the screen is up.
+  if (spdlog::get_level() < spdlog::level::warn) spdlog::set_level(spdlog::level::warn);
+  BpfSocketVerdicts verdicts(*cap);
+  PipelineConfig config = pipeline_config(o, mono_to_unix_offset_ns());
+  config.identities = telemetry->identities();
+  TopModel model;
+  Pipeline pipeline(config, telemetry->sink(model), &verdicts);
+  TopTerminal term;
+  const uint64_t every = static_cast<uint64_t>(o.top_interval_s * 1e9);
+  uint64_t last = mono_now_ns();
+  auto draw = [&](uint64_t now) {
+    int width, height;
+    TopTerminal::size(width, height);
+    TopStatus st;
+    st.interval_s = static_cast<double>(now - last) / 1e9;
+    time_t t = time(nullptr);
+    char clock[16];
+    strftime(clock, sizeof clock, "%H:%M:%S", localtime(&t));
+    st.clock = clock;
+    PipelineStats ps = pipeline.stats();
+    st.spans = ps.spans;
+    st.ringbuf_drops = cap->stats().ringbuf_drops;
+    term.draw(render_top(model.window(st.interval_s), st, width, height));
+    last = now;
+  };
+  draw(last);
+  int rc = poll_loop(
+      o, *cap,
+      [&](const void* d, size_t s) {
+        pipeline.on_record(d, s);
+        telemetry->on_record(d, s);
+      },
+      [&](uint64_t now) {
+        pipeline.tick(now);
+        telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+        if (term.quit_pressed()) g_stop.store(true);
+        if (now >= last + every) draw(now);
+      },
+      [] {});
+  pipeline.flush();
+  KernelStats k = cap->stats();
+  cap.reset();
+  telemetry->finish(pipeline.stats(), kernel_counters(k));
   return rc;
 }
 
