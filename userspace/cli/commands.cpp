@@ -19,6 +19,7 @@
 #include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
 #include "record/capture_file.h"
+#include "sinks/json_string.h"
 #include "top/top_model.h"
 #include "top/top_screen.h"
 
@@ -318,6 +319,47 @@ int run_top(const Options& o) {
   KernelStats k = cap->stats();
   cap.reset();
   telemetry->finish(pipeline.stats(), kernel_counters(k));
+  return rc;
+}
+
+int run_identify(const Options& o) {
+  IdentityConfig ic;
+  ic.read_proc = o.proc_identity;
+  std::string error;
+  for (const auto& r : o.service_name_rules)
+    if (!ic.rules.add(r, error)) {
+      spdlog::error("{}", error);
+      return 2;
+    }
+  IdentityResolver resolver(std::move(ic));
+  int rc = 0;
+  auto q = [](std::string_view s) {
+    std::string out(json_quote_capacity(s.size()), '\0');
+    out.resize(json_quote(s, out.data()));
+    return out;
+  };
+  for (uint32_t pid : o.pids) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/comm").c_str(), "r");
+    char comm[64] = {};
+    if (f == nullptr || std::fgets(comm, sizeof comm, f) == nullptr) {
+      if (f) std::fclose(f);
+      spdlog::error("process {} does not exist", pid);
+      rc = 1;
+      continue;
+    }
+    std::fclose(f);
+    std::string c(comm);
+    while (!c.empty() && c.back() == '\n') c.pop_back();
+    auto id = resolver.resolve(pid, c);
+    std::string res;
+    for (const auto& [k, v] : id->resource) res += (res.empty() ? "" : ",") + q(k) + ":" + q(v);
+    std::printf("{\"process.pid\":%u,\"service.name\":%s,\"source\":%s,\"comm\":%s,\"service.instance.id\":%s,"
+                "\"process.executable.name\":%s,\"process.command_line\":%s,\"systemd_unit\":%s,\"container.id\":%s,"
+                "\"host.name\":%s,\"resource\":{%s}}\n",
+                pid, q(id->service_name).c_str(), q(name_source_label(id->source)).c_str(), q(id->comm).c_str(),
+                q(id->instance_id).c_str(), q(id->executable_name).c_str(), q(id->command_line).c_str(),
+                q(id->systemd_unit).c_str(), q(id->container_id).c_str(), q(resolver.host_name()).c_str(), res.c_str());
+  }
   return rc;
 }
 

@@ -24,6 +24,7 @@ Usage:
   callscope record -o FILE [OPTIONS]   write the raw kernel events to a capture file (root)
   callscope replay FILE [OPTIONS]      run the userspace pipeline on a capture file (no root needed)
   callscope top [OPTIONS]              live table of services and edges: rate, error %, p50/p99 (root)
+  callscope identify --pid N...        print the service identity the agent gives these processes (JSON)
 
 Examples:
   sudo callscope                                   every HTTP/1 call chain on the node, as trees
@@ -182,6 +183,9 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
       o.mode = Options::Mode::Record;
       if (o.output.empty()) return usage_error("record needs -o FILE (the capture to write)");
       if (!o.input.empty()) return usage_error("record takes no file argument; use -o FILE");
+    } else if (cmd == "identify") {
+      o.mode = Options::Mode::Identify;
+      if (o.pids.empty()) return usage_error("identify needs --pid N (repeatable)");
     } else if (cmd == "top") {
       o.mode = Options::Mode::Top;
       if (!o.input.empty()) return usage_error("top takes no file argument");
@@ -189,7 +193,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
       o.mode = Options::Mode::Replay;
       if (o.input.empty()) return usage_error("replay needs the capture file: callscope replay FILE");
     } else {
-      return usage_error("unknown command '" + cmd + "' (expected record, replay or top)");
+      return usage_error("unknown command '" + cmd + "' (expected record, replay, top or identify)");
     }
   }
   for (uint32_t p : ports) {

@@ -8,7 +8,7 @@
 namespace cs {
 
 struct Options {
-  enum class Mode { Live, Record, Replay, Top } mode = Mode::Live;
+  enum class Mode { Live, Record, Replay, Top, Identify } mode = Mode::Live;
   std::vector<uint32_t> pids;
   std::vector<uint16_t> ports;
   std::vector<std::string> comms;
