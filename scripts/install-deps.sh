@@ -18,6 +18,7 @@ BUILD_PKGS=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libboost-program-options-dev libspdlog-dev libfmt-dev
   rapidjson-dev
+  libprotobuf-dev protobuf-compiler libcurl4-openssl-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
 )
 # Tests, demo and benchmarks: real servers and clients.
@@ -25,6 +26,7 @@ TEST_PKGS=(
   python3 python3-flask python3-requests gunicorn
   nginx-light curl wrk nghttp2-client redis-server redis-tools
   iproute2 procps psmisc time
+  prometheus tmux nodejs
 )
 # Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
 # kmod resolves the modules it loads, cpio/xz-utils build it, the keyring checks the kernels' apt sources.
@@ -42,9 +44,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The OTLP test receiver (tests/integration/otlp) decodes with the official OpenTelemetry schema from npm,
+# pinned in its package-lock.json (npm comes with the nodejs package of this machine's image).
+OTLP_RECEIVER="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/otlp"
+if [ ! -d "$OTLP_RECEIVER/node_modules/@opentelemetry/otlp-transformer" ]; then
+  command -v npm >/dev/null || { echo "install-deps.sh: npm missing (it comes with nodejs)" >&2; exit 1; }
+  echo "install-deps.sh: npm ci in $OTLP_RECEIVER"
+  (cd "$OTLP_RECEIVER" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 # Debian starts nginx/redis from their packages; our tests start their own instances on private ports,
 # so stop the packaged services to keep the machine quiet (ignore failures: no systemd in containers).
-for svc in nginx redis-server; do
+for svc in nginx redis-server prometheus; do
   (service "$svc" stop >/dev/null 2>&1 || true)
 done
 echo "install-deps.sh: all dependencies present"
