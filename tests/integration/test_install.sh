@@ -43,7 +43,8 @@ for ((i = 0; i < 300; i++)); do
   kill -0 "$SVC" 2>/dev/null || cs_fail "the installed agent exited: $(cat "$CS_TMP/service.log")"
   sleep 0.1
 done
-curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^callscope_up 1' || cs_fail "the installed agent serves no metrics"
+curl -sf "http://127.0.0.1:$PORT/metrics" >"$CS_TMP/metrics.txt" || cs_fail "the installed agent serves no /metrics"
+grep -q '^callscope_up 1' "$CS_TMP/metrics.txt" || cs_fail "/metrics lacks callscope_up 1: $(head -c 300 "$CS_TMP/metrics.txt")"
 kill -TERM "$SVC"
 rc=0
 timeout 20 tail --pid="$SVC" -f /dev/null || cs_fail "the agent did not stop within 20 s of SIGTERM"

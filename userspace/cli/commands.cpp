@@ -180,6 +180,7 @@ int run_live(const Options& o) {
   PipelineConfig config = pipeline_config(o, mono_to_unix_offset_ns());
   config.identities = telemetry->identities();
   Pipeline pipeline(config, telemetry->sink(*out->sink), &verdicts);
+  telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());  // callscope_up 1 from now on
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
       o, *cap,

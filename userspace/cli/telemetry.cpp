@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "export/prometheus_text.h"
-#include "pipeline/record_decoder.h"
 
 namespace cs {
 
@@ -87,13 +86,31 @@ SpanSink& Telemetry::sink(SpanSink& output, SpanSink* extra) {
 
 void Telemetry::on_record(const void* data, size_t size) {
   if (!tcp_) return;
-  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
-    aligned_.resize((size + 7) / 8);
-    std::memcpy(aligned_.data(), data, size);
-    data = aligned_.data();
+  // TCP health reads the fixed part of open, data and close records, never a payload: check that part
+  // (the pipeline has counted the record if it is malformed) and copy it when the record is misaligned.
+  cs_event_header h;
+  if (size < sizeof h) return;
+  std::memcpy(&h, data, sizeof h);
+  size_t need = 0;
+  switch (h.type) {
+    case CS_EV_CONN_OPEN:
+      need = sizeof(cs_conn_event);
+      break;
+    case CS_EV_DATA:
+      need = sizeof(cs_data_event);
+      break;
+    case CS_EV_CONN_CLOSE:
+      need = sizeof(cs_close_event);
+      break;
+    default:
+      return;
   }
-  uint32_t type = decode_record_type(data, size);
-  if (type != 0) tcp_->on_record(type, data);
+  if (size < need || h.size < need || h.size > size) return;
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
+    std::memcpy(fixed_, data, need);
+    data = fixed_;
+  }
+  tcp_->on_record(h.type, data);
 }
 
 void Telemetry::tick(const PipelineStats& p, const KernelCounters& k, uint64_t now_unix_ns) {

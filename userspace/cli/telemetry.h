@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "callscope/events.h"
 #include "cli/options.h"
 #include "common/pipeline_stats.h"
 #include "export/otlp/otlp_exporter.h"
@@ -57,7 +58,8 @@ class Telemetry {
   std::unique_ptr<PrometheusServer> server_;
   std::unique_ptr<OtlpExporter> otlp_;
   FanoutSink fanout_;
-  std::vector<uint64_t> aligned_;
+  alignas(8) unsigned char fixed_[sizeof(cs_close_event) > sizeof(cs_data_event) ? sizeof(cs_close_event)
+                                                                                 : sizeof(cs_data_event)];
   bool finished_ = false;
 };
 

@@ -15,7 +15,11 @@ struct Builder {
   MetricFamily& add(const char* name, const char* help, const char* unit, MetricKind kind,
                     std::vector<std::string> keys = {}) {
     MetricFamily f;
+    // OpenTelemetry name: without the Prometheus "_total" suffix, '_' -> '.' (callscope_spans_total ->
+    // callscope.spans); an OTLP-to-Prometheus converter adds the suffix back.
     f.otel_name = std::string(name);
+    if (kind == MetricKind::Counter && f.otel_name.size() > 6 && f.otel_name.compare(f.otel_name.size() - 6, 6, "_total") == 0)
+      f.otel_name.resize(f.otel_name.size() - 6);
     for (char& c : f.otel_name)
       if (c == '_') c = '.';
     f.prom_name = name;
@@ -72,6 +76,7 @@ std::vector<MetricFamily> AgentStats::families() const {
   PipelineStats p;
   KernelCounters k;
   uint64_t so, ro, te;
+  bool published;
   {
     std::lock_guard<std::mutex> g(mu_);
     p = pipeline_;
@@ -79,6 +84,7 @@ std::vector<MetricFamily> AgentStats::families() const {
     so = series_overflow_;
     ro = route_overflow_;
     te = tcp_evicted_;
+    published = published_;
   }
   b.one("callscope_kernel_events_total", "Records the kernel side wrote into the ring buffer.", "{event}", C, d(k.events));
   b.one("callscope_kernel_ringbuf_drops_total", "Records lost because the ring buffer was full.", "{event}", C,
@@ -135,7 +141,7 @@ std::vector<MetricFamily> AgentStats::families() const {
         C, d(te));
   b.one("callscope_memory_resident_bytes", "Resident memory of the agent.", "By", G, d(resident_memory_bytes()));
   b.one("callscope_up", "1 while the agent runs; 0 before its first counters were published.", "1", G,
-        published_ ? 1 : 0);
+        published ? 1 : 0);
   if (scrapes_ != nullptr)
     b.one("callscope_metrics_scrapes_total", "Requests served on the /metrics endpoint.", "{request}", C,
           d(scrapes_->load()));

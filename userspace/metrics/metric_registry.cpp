@@ -11,11 +11,31 @@ std::string prom_label_name(const std::string& key) {
   return out;
 }
 
+namespace {
+
+uint64_t hash_values(std::initializer_list<std::string_view> values) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL;
+  for (std::string_view v : values) {
+    h ^= std::hash<std::string_view>{}(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  }
+  return h;
+}
+
+bool same_values(const std::vector<std::string>& have, std::initializer_list<std::string_view> values) {
+  if (have.size() != values.size()) return false;
+  size_t i = 0;
+  for (std::string_view v : values)
+    if (have[i++] != v) return false;
+  return true;
+}
+
+}  // namespace
+
 size_t FamilyWriter::series(std::initializer_list<std::string_view> values) {
-  key_.clear();
-  for (std::string_view v : values) key_.append(v).push_back('\x1f');
-  auto it = index_.find(key_);
-  if (it != index_.end()) return it->second;
+  const uint64_t h = hash_values(values);
+  auto [lo, hi] = index_.equal_range(h);
+  for (auto it = lo; it != hi; ++it)
+    if (same_values(family_.series[it->second].label_values, values)) return it->second;
   if (family_.series.size() >= max_series_) {
     ++overflowed_;
     if (overflow_ == SIZE_MAX) {
@@ -35,7 +55,7 @@ size_t FamilyWriter::series(std::initializer_list<std::string_view> values) {
   if (family_.kind == MetricKind::Histogram) s.bucket_counts.assign(family_.bounds.size() + 1, 0);
   size_t idx = family_.series.size();
   family_.series.push_back(std::move(s));
-  index_.emplace(key_, idx);
+  index_.emplace(h, idx);
   return idx;
 }
 

@@ -2,7 +2,8 @@
 //
 // Rules:
 //  - The writer (the pipeline thread) calls add()/observe() with label values in the family's key order;
-//    no allocation once a series exists (the lookup key is built in a buffer reused across calls).
+//    no allocation once a series exists (the lookup hashes the values in place and compares them with the
+//    series' own).
 //  - A family holds at most max_series series; values for a new series past that go to one overflow
 //    series whose labels are all "_OTHER" (counted in overflowed()).
 //  - Thread safety: the owner holds lock() while writing; snapshot() takes the lock itself, copies, and
@@ -43,8 +44,7 @@ class FamilyWriter {
   MetricFamily family_;
   size_t max_series_;
   int service_label_;
-  std::unordered_map<std::string, size_t> index_;
-  std::string key_;  // reused lookup key
+  std::unordered_multimap<uint64_t, size_t> index_;  // hash of the label values -> series
   size_t overflow_ = SIZE_MAX;
   uint64_t overflowed_ = 0;
 };

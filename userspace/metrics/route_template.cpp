@@ -6,8 +6,9 @@ namespace cs {
 
 namespace {
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 bool uuid(std::string_view s) {
   if (s.size() != 36) return false;
@@ -21,26 +22,31 @@ bool uuid(std::string_view s) {
   return true;
 }
 
-bool folds(std::string_view s) {
-  if (s.empty()) return false;
-  size_t digits = 0, letters = 0, hex = 0, other = 0;
-  for (char c : s) {
-    if (is_digit(c))
+// Counts of one segment's characters, gathered in the same pass that copies it.
+struct SegmentStats {
+  size_t size = 0, digits = 0, letters = 0, hex = 0;
+  bool plain = true;  // only letters, digits and - _ . ~ =
+  void add(char c) {
+    ++size;
+    if (is_digit(c)) {
       ++digits;
-    else if (std::isalpha(static_cast<unsigned char>(c)))
+      ++hex;
+    } else if (is_alpha(c)) {
       ++letters;
-    else if (c == '-' || c == '_' || c == '.' || c == '~' || c == '=')
-      ++other;
-    else
-      return false;  // '%', ':', ... : leave as is
-    if (is_hex(c)) ++hex;
+      if (is_hex(c)) ++hex;
+    } else if (c != '-' && c != '_' && c != '.' && c != '~' && c != '=') {
+      plain = false;  // '%', ':', ... : leave the segment as it is
+    }
   }
-  if (digits == s.size()) return true;
+};
+
+bool folds(std::string_view s, const SegmentStats& st) {
+  if (st.size == 0 || !st.plain) return false;
+  if (st.digits == st.size) return true;
   if (uuid(s)) return true;
-  if (s.size() >= 8 && hex == s.size() && digits > 0) return true;
-  if (s.size() >= 16 && letters > 0 && digits >= 3) return true;
-  if (s.size() >= 3 && digits * 2 > s.size()) return true;
-  (void)other;
+  if (st.size >= 8 && st.hex == st.size && st.digits > 0) return true;
+  if (st.size >= 16 && st.letters > 0 && st.digits >= 3) return true;
+  if (st.size >= 3 && st.digits * 2 > st.size) return true;
   return false;
 }
 
@@ -48,8 +54,11 @@ bool folds(std::string_view s) {
 
 void template_route(std::string_view path, std::string& out) {
   out.clear();
-  size_t cut = path.find_first_of("?#");
-  if (cut != std::string_view::npos) path = path.substr(0, cut);
+  for (size_t i = 0; i < path.size(); ++i)
+    if (path[i] == '?' || path[i] == '#') {
+      path = path.substr(0, i);
+      break;
+    }
   if (path.empty() || path[0] != '/') {  // "*" (OPTIONS), absolute-form URLs: keep the path part only
     size_t scheme = path.find("://");
     if (scheme != std::string_view::npos) {
@@ -59,21 +68,21 @@ void template_route(std::string_view path, std::string& out) {
       path = "/";
     }
   }
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      out.push_back('/');
-      ++i;
-      continue;
+  size_t seg = 0;
+  SegmentStats st;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      std::string_view s = path.substr(seg, i - seg);
+      if (folds(s, st))
+        out.append("{id}", 4);
+      else
+        out.append(s.data(), s.size());
+      if (i < path.size()) out.push_back('/');
+      seg = i + 1;
+      st = SegmentStats{};
+    } else {
+      st.add(path[i]);
     }
-    size_t end = path.find('/', i);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view seg = path.substr(i, end - i);
-    if (folds(seg))
-      out.append("{id}");
-    else
-      out.append(seg);
-    i = end;
   }
 }
 

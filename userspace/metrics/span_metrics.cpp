@@ -92,10 +92,10 @@ SpanMetrics::SpanMetrics(MetricRegistry& registry, const MetricsConfig& config)
                      "server.address", "server.port"},
                     config.duration_buckets),
           "service.name")),
-      graph_total_(registry.family(counter("traces_service_graph_request_total", "traces_service_graph_request_total",
+      graph_total_(registry.family(counter("traces_service_graph_request", "traces_service_graph_request_total",
                                            "Requests between two services (Tempo service graph).", "{request}",
                                            kGraphKeys))),
-      graph_failed_(registry.family(counter("traces_service_graph_request_failed_total",
+      graph_failed_(registry.family(counter("traces_service_graph_request_failed",
                                             "traces_service_graph_request_failed_total",
                                             "Failed requests between two services (Tempo service graph).",
                                             "{request}", kGraphKeys))),
@@ -107,11 +107,11 @@ SpanMetrics::SpanMetrics(MetricRegistry& registry, const MetricsConfig& config)
                                                 "traces_service_graph_request_client_seconds",
                                                 "Request duration between two services as the client saw it.", "s",
                                                 kGraphKeys, config.duration_buckets))),
-      graph_unpaired_(registry.family(counter("traces_service_graph_unpaired_spans_total",
+      graph_unpaired_(registry.family(counter("traces_service_graph_unpaired_spans",
                                               "traces_service_graph_unpaired_spans_total",
                                               "Server spans whose traced client span was no longer known.", "{span}",
                                               kGraphKeys))),
-      graph_dropped_(registry.family(counter("traces_service_graph_dropped_spans_total",
+      graph_dropped_(registry.family(counter("traces_service_graph_dropped_spans",
                                              "traces_service_graph_dropped_spans_total",
                                              "Client spans not waited for: too many were waiting.", "{span}",
                                              kGraphKeys))) {}
@@ -137,10 +137,24 @@ void SpanMetrics::red(const Span& s) {
 
 void SpanMetrics::edge(std::string_view client, std::string_view server, std::string_view type,
                        std::string_view protocol, bool failed, double client_s, double server_s) {
-  graph_total_.add(graph_total_.series({client, server, type, protocol}), 1);
-  if (failed) graph_failed_.add(graph_failed_.series({client, server, type, protocol}), 1);
-  if (client_s >= 0) graph_client_s_.observe(graph_client_s_.series({client, server, type, protocol}), client_s);
-  if (server_s >= 0) graph_server_s_.observe(graph_server_s_.series({client, server, type, protocol}), server_s);
+  edge_key_.clear();
+  edge_key_.append(client).push_back('\x1f');
+  edge_key_.append(server).push_back('\x1f');
+  edge_key_.append(type).push_back('\x1f');
+  edge_key_.append(protocol);
+  auto it = edges_.find(edge_key_);
+  if (it == edges_.end()) {
+    EdgeSeries e{graph_total_.series({client, server, type, protocol}),
+                 graph_failed_.series({client, server, type, protocol}),
+                 graph_client_s_.series({client, server, type, protocol}),
+                 graph_server_s_.series({client, server, type, protocol})};
+    it = edges_.emplace(edge_key_, e).first;
+  }
+  const EdgeSeries& e = it->second;
+  graph_total_.add(e.total, 1);
+  if (failed) graph_failed_.add(e.failed, 1);
+  if (client_s >= 0) graph_client_s_.observe(e.client_s, client_s);
+  if (server_s >= 0) graph_server_s_.observe(e.server_s, server_s);
 }
 
 void SpanMetrics::emit(const std::vector<Span>& spans) {
@@ -165,9 +179,9 @@ void SpanMetrics::emit(const std::vector<Span>& spans) {
   for (size_t i = 0; i < n; ++i) {
     const Span& s = spans[i];
     if (s.end_unix_ns > newest_end_ns_) newest_end_ns_ = s.end_unix_ns;
-    if (protocol_of(s) == "http") red(s);
-    if (s.kind != SpanKind::Server) continue;
     const std::string_view proto = protocol_of(s);
+    if (proto == "http") red(s);
+    if (s.kind != SpanKind::Server) continue;
     if (s.parent_span_id == 0 || s.remote_parent) {
       edge("user", s.service, "virtual_node", proto, s.error, -1, seconds(s));
       continue;

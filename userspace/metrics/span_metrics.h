@@ -56,6 +56,9 @@ class SpanMetrics final : public SpanSink {
   void edge(std::string_view client, std::string_view server, std::string_view type, std::string_view protocol,
             bool failed, double client_s, double server_s);
   void expire_locked(uint64_t now_unix_ns, bool all);
+  struct EdgeSeries {
+    size_t total, failed, client_s, server_s;
+  };
 
   const MetricsConfig& config_;
   MetricRegistry& registry_;
@@ -68,6 +71,8 @@ class SpanMetrics final : public SpanSink {
   FamilyWriter& graph_client_s_;
   FamilyWriter& graph_unpaired_;
   FamilyWriter& graph_dropped_;
+  std::unordered_map<std::string, EdgeSeries> edges_;  // one lookup per edge for its four series
+  std::string edge_key_;                                // reused
   std::unordered_map<uint64_t, Waiting> waiting_;  // client spans without their server span yet, by span id
   std::deque<std::pair<uint64_t, uint64_t>> order_;  // (end_ns, span id) of waiting client spans, by arrival
   std::unordered_map<uint64_t, size_t> batch_index_;  // reused (big batches)
