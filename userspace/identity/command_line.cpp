@@ -83,14 +83,15 @@ std::string redacted_command_line(const std::vector<std::string>& argv) {
   bool redact_next = false;
   for (size_t i = 0; i < argv.size(); ++i) {
     std::string a = argv[i];
-    if (redact_next) {
-      a = kRedacted;
-      redact_next = false;
+    const bool was_pending = redact_next;
+    redact_next = false;
+    if (was_pending && option_name(a).empty()) {
+      a = kRedacted;  // the value of a secret option (an option right after it is no value: see below)
     } else if (size_t eq = a.find('='); eq != std::string::npos && eq > 0 && a.find("://") == std::string::npos &&
                                         secret_name(a.substr(0, eq))) {
       a = a.substr(0, eq + 1) + std::string(kRedacted);
     } else if (redact_userinfo(a)) {
-    } else if (std::string_view n = option_name(a); !n.empty() && secret_name(n) && i + 1 < argv.size() && i > 0) {
+    } else if (std::string_view n = option_name(a); !n.empty() && secret_name(n) && i + 1 < argv.size()) {
       redact_next = true;
     } else if (i > 0 && opaque_token(a)) {
       a = kRedacted;

@@ -3,7 +3,8 @@
 // Rules of redaction (process.command_line must not leak credentials):
 //  - `--NAME=VALUE` / `NAME=VALUE` whose NAME looks like a secret (contains pass, pwd, secret, token, key,
 //    auth, credential, cookie, session, signature; case-insensitive): VALUE becomes "[REDACTED]";
-//  - `--NAME VALUE` / `-NAME VALUE` with such a NAME: the next argument becomes "[REDACTED]";
+//  - `--NAME VALUE` / `-NAME VALUE` with such a NAME: the next argument becomes "[REDACTED]" unless it is
+//    an option itself;
 //  - the password of a URL's userinfo (scheme://user:password@host): "[REDACTED]";
 //  - an argument that is one long opaque token (at least 32 characters of letters, digits and
 //    "-_.+/=" with letters and digits mixed, no path-like '/' structure): "[REDACTED]".

@@ -59,13 +59,16 @@ void template_route(std::string_view path, std::string& out) {
       path = path.substr(0, i);
       break;
     }
-  if (path.empty() || path[0] != '/') {  // "*" (OPTIONS), absolute-form URLs: keep the path part only
+  if (path.empty() || path[0] != '/') {
     size_t scheme = path.find("://");
-    if (scheme != std::string_view::npos) {
+    if (scheme != std::string_view::npos) {  // absolute-form URL: its path part
       size_t slash = path.find('/', scheme + 3);
       path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
     } else if (path.empty()) {
       path = "/";
+    } else {  // "*" (OPTIONS *) stays; anything else is no path
+      out.assign(path == "*" ? "*" : "_OTHER");
+      return;
     }
   }
   size_t seg = 0;

@@ -1,7 +1,9 @@
 // http.route from a request path, with bounded cardinality.
 //
 // Rules:
-//  - The query string and fragment are dropped; empty segments are kept as they are ("/a//b").
+//  - The query string and fragment are dropped; empty segments are kept as they are ("/a//b"). An
+//    absolute-form target keeps its path; "*" stays "*"; any other target not starting with '/' is
+//    "_OTHER".
 //  - A segment is folded to "{id}" when it is: all digits; a UUID (8-4-4-4-12 hex); hex of 8+ characters
 //    with at least one digit; or high-entropy: 16+ characters of letters, digits, '-', '_', '.', '~', '='
 //    with letters and digits mixed and at least 3 digits (tokens, hashes, base64 ids). A segment of 3+

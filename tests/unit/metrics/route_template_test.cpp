@@ -31,6 +31,8 @@ TEST(RouteTemplate, WordsAndVersionsStay) {
   EXPECT_EQ(t("/deadbeef"), "/deadbeef");  // hex but no digit: a word
   EXPECT_EQ(t("/a//b/"), "/a//b/");
   EXPECT_EQ(t("http://example.com/x/12"), "/x/{id}");  // absolute-form target
+  EXPECT_EQ(t("*"), "*");                               // OPTIONS *
+  EXPECT_EQ(t("garbage"), "_OTHER");
 }
 
 TEST(RouteTable, CapPerServiceWithOverflowBucket) {
