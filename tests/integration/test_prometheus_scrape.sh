@@ -5,6 +5,7 @@
 #   - http_server_request_duration_seconds_count: N+M for service_a and for service_b; M errors each
 #     (error_type 502 / 500); N on the templated route /a/{id};
 #   - http_client_request_duration_seconds_count of service_a to B's port: N+M;
+#   - B's response body sizes counted N+M times (GET requests: request bodies sum to 0);
 #   - the service-graph edges curl -> service_a and service_a -> service_b: N+M requests, M failed;
 #   - TCP health: N+M connects of service_a to B timed (callscope_tcp_connect_duration_seconds_count);
 #   - callscope_up 1.
@@ -60,6 +61,8 @@ CHECKS=(
   "sum(http_server_request_duration_seconds_count{service_name=\"service_b\"})=$T"
   "sum(http_server_request_duration_seconds_count{service_name=\"service_b\",error_type=\"500\"})=$M"
   "sum(http_client_request_duration_seconds_count{service_name=\"service_a\",server_port=\"$B_PORT\"})=$T"
+  "sum(http_server_response_body_size_bytes_count{service_name=\"service_b\"})=$T"
+  "sum(http_server_request_body_size_bytes_sum{service_name=\"service_b\"})=0"
   "sum(traces_service_graph_request_total{client=\"curl\",server=\"service_a\"})=$T"
   "sum(traces_service_graph_request_failed_total{client=\"curl\",server=\"service_a\"})=$M"
   "sum(traces_service_graph_request_total{client=\"service_a\",server=\"service_b\"})=$T"

@@ -114,7 +114,35 @@ SpanMetrics::SpanMetrics(MetricRegistry& registry, const MetricsConfig& config)
       graph_dropped_(registry.family(counter("traces_service_graph_dropped_spans",
                                              "traces_service_graph_dropped_spans_total",
                                              "Client spans not waited for: too many were waiting.", "{span}",
-                                             kGraphKeys))) {}
+                                             kGraphKeys))) {
+  const std::vector<std::string> server_keys = server_duration_.family().label_keys;
+  const std::vector<std::string> client_keys = client_duration_.family().label_keys;
+  const char* names[2][2][2] = {
+      {{"http.server.request.body.size", "http_server_request_body_size_bytes"},
+       {"http.server.response.body.size", "http_server_response_body_size_bytes"}},
+      {{"http.client.request.body.size", "http_client_request_body_size_bytes"},
+       {"http.client.response.body.size", "http_client_response_body_size_bytes"}}};
+  for (int side = 0; side < 2; ++side)
+    for (int dir = 0; dir < 2; ++dir)
+      body_[side][dir] = &registry.family(
+          histogram(names[side][dir][0], names[side][dir][1],
+                    dir == 0 ? "Body bytes of HTTP requests (after the head, as on the wire)."
+                             : "Body bytes of HTTP responses (after the head, as on the wire).",
+                    "By", side == 0 ? server_keys : client_keys, config.body_buckets),
+          "service.name");
+}
+
+void SpanMetrics::observe_body(int side, const std::initializer_list<std::string_view>& labels, size_t duration_series,
+                               const Span& s) {
+  const int64_t bytes[2] = {s.request_body_bytes, s.response_body_bytes};
+  for (int dir = 0; dir < 2; ++dir) {
+    if (bytes[dir] < 0) continue;
+    auto& map = body_series_[side][dir];
+    if (map.size() <= duration_series) map.resize(duration_series + 1, SIZE_MAX);
+    if (map[duration_series] == SIZE_MAX) map[duration_series] = body_[side][dir]->series(labels);
+    body_[side][dir]->observe(map[duration_series], static_cast<double>(bytes[dir]));
+  }
+}
 
 void SpanMetrics::red(const Span& s) {
   const int64_t status = int_attr(s, "http.response.status_code");
@@ -125,13 +153,17 @@ void SpanMetrics::red(const Span& s) {
   std::string_view route = routes_.route(s.service, path);
   std::string_view method = str_attr(s, "http.request.method");
   if (s.kind == SpanKind::Server) {
-    size_t i = server_duration_.series({s.service, method, status_text, route, error_type});
+    const std::initializer_list<std::string_view> labels{s.service, method, status_text, route, error_type};
+    size_t i = server_duration_.series(labels);
     server_duration_.observe(i, seconds(s));
+    observe_body(0, labels, i, s);
   } else {
     std::string_view port = format_int(int_attr(s, "server.port"), port_buf_, sizeof port_buf_);
-    size_t i = client_duration_.series({s.service, method, status_text, route, error_type,
-                                        str_attr(s, "server.address"), port});
+    const std::initializer_list<std::string_view> labels{s.service, method, status_text, route, error_type,
+                                                          str_attr(s, "server.address"), port};
+    size_t i = client_duration_.series(labels);
     client_duration_.observe(i, seconds(s));
+    observe_body(1, labels, i, s);
   }
 }
 

@@ -5,7 +5,9 @@
 // Rules:
 //  - HTTP spans (network.protocol.name "http"): http.server.request.duration / http.client.request.duration
 //    (seconds) with service.name, http.request.method, http.response.status_code, http.route (templated,
-//    bounded: route_template.h), error.type; client spans also server.address and server.port.
+//    bounded: route_template.h), error.type; client spans also server.address and server.port. With the
+//    same labels, http.{server,client}.{request,response}.body.size (bytes) when the body size is known
+//    (SpanFields::request/response_body_bytes).
 //    error.type: the status code for an HTTP error, else why the exchange failed ("connection_reset",
 //    "connection_closed", "response_lost", "evicted"), "" for a success.
 //  - Service graph, per (client, server, connection_type, protocol): a server span whose parent is a traced
@@ -53,6 +55,8 @@ class SpanMetrics final : public SpanSink {
     uint64_t end_ns = 0;
   };
   void red(const Span& s);
+  void observe_body(int side, const std::initializer_list<std::string_view>& labels, size_t duration_series,
+                    const Span& s);
   void edge(std::string_view client, std::string_view server, std::string_view type, std::string_view protocol,
             bool failed, double client_s, double server_s);
   void expire_locked(uint64_t now_unix_ns, bool all);
@@ -65,6 +69,9 @@ class SpanMetrics final : public SpanSink {
   RouteTable routes_;
   FamilyWriter& server_duration_;
   FamilyWriter& client_duration_;
+  // Body sizes: [server, client] x [request, response], series found through the duration series' index.
+  FamilyWriter* body_[2][2];
+  std::vector<size_t> body_series_[2][2];  // duration series index -> body series index (SIZE_MAX: none yet)
   FamilyWriter& graph_total_;
   FamilyWriter& graph_failed_;
   FamilyWriter& graph_server_s_;

@@ -15,6 +15,12 @@ void Http1Exchange::describe(const ExchangeContext& ctx, SpanFields& out) const 
     out.status_message = "HTTP " + std::to_string(status);
   }
 
+  if (request_http.head_end_pos != 0 && !request.truncated && request.end_pos >= request_http.head_end_pos)
+    out.request_body_bytes = static_cast<int64_t>(request.end_pos - request_http.head_end_pos);
+  if (has_response && response_http.head_end_pos != 0 && !response.truncated &&
+      response.end_pos >= response_http.head_end_pos)
+    out.response_body_bytes = static_cast<int64_t>(response.end_pos - response_http.head_end_pos);
+
   out.attributes.reserve(out.attributes.size() + 9);
   out.attributes.push_back({"http.request.method", request_http.method});
   out.attributes.push_back({"url.path", std::string(p)});

@@ -2,7 +2,8 @@
 //   name "METHOD /path"; attributes http.request.method, url.path, http.response.status_code (if a
 //   response was seen), server.address, server.port, client.address, client.port,
 //   network.protocol.name "http", network.protocol.version; error on a 5xx response (server span) or a
-//   4xx/5xx response (client span), status message "HTTP <code>".
+//   4xx/5xx response (client span), status message "HTTP <code>". Body bytes on the wire (after each
+//   head) go to SpanFields' request/response_body_bytes, not to the attributes.
 #pragma once
 
 #include <utility>

@@ -22,6 +22,7 @@ struct Http1Head {
   std::string version;  // "1.1"
   int status = 0;       // response: 200
   bool keep_alive = true;
+  uint64_t head_end_pos = 0;  // stream position one past the head's last byte (the body starts there)
 };
 
 // An HTTP/1.x message: where and when it travelled (traceparent from its header) and what its head said.

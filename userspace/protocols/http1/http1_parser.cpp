@@ -118,6 +118,7 @@ void Http1Parser::reset_message_fields() {
   msg_.version.clear();
   msg_.traceparent.clear();
   msg_.status = 0;
+  msg_.head_end_pos = 0;
   msg_.keep_alive = true;
   msg_.uncaptured_bytes = 0;
   msg_.truncated = false;
@@ -194,6 +195,7 @@ void Http1Parser::head_parsed(size_t end_off) {
   const std::string_view answered = events_.on_head(request_, msg_);
   const HeadFraming& f = framing_;
   const uint64_t end = seg_pos_ + end_off;
+  msg_.head_end_pos = end;
   if (!request_) {
     const int st = msg_.status;
     if (st < 200) {  // 1xx: no body; 101 switches protocols
