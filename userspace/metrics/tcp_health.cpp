@@ -89,6 +89,7 @@ void TcpHealth::track(const cs_event_header& h, const cs_sock_ref& s) {
       if (o == by_sock_.end() || o == it) continue;
       std::lock_guard<std::mutex> g(registry_.lock());
       active_.add(o->second.active_series, -1);
+      if (known_slot(old) == old) known_slot(old) = 0;
       by_sock_.erase(o);
       ++evicted_;
       break;
@@ -142,6 +143,7 @@ void TcpHealth::close(const cs_close_event& e) {
                      static_cast<double>(e.srtt_us) / 1e6);
   }
   if (it != by_sock_.end()) by_sock_.erase(it);
+  if (known_slot(e.sock.sock_id) == e.sock.sock_id) known_slot(e.sock.sock_id) = 0;
 }
 
 void TcpHealth::on_record(uint32_t type, const void* record) {
@@ -153,7 +155,11 @@ void TcpHealth::on_record(uint32_t type, const void* record) {
     }
     case CS_EV_DATA: {
       const auto* e = static_cast<const cs_data_event*>(record);
-      if (by_sock_.find(e->sock.sock_id) == by_sock_.end()) track(e->hdr, e->sock);
+      const uint64_t id = e->sock.sock_id;
+      uint64_t& slot = known_slot(id);
+      if (slot == id && id != 0) break;
+      if (by_sock_.find(id) == by_sock_.end()) track(e->hdr, e->sock);
+      if (by_sock_.count(id)) slot = id;
       break;
     }
     case CS_EV_CONN_CLOSE:

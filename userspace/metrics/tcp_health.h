@@ -16,6 +16,7 @@
 //    and once per new socket, never per data event of a known socket.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -63,6 +64,11 @@ class TcpHealth {
   FamilyWriter& closed_;
   std::unordered_map<uint64_t, Sock> by_sock_;
   std::deque<uint64_t> order_;  // sock ids by insertion (for the bound); closed ones are skipped
+  // Sockets known to be tracked, direct-mapped by sock id: a data event of a known socket costs one
+  // compare instead of a hash lookup. An entry is cleared when its socket is closed or evicted.
+  static constexpr size_t kKnownSlots = 1024;  // power of two
+  std::array<uint64_t, kKnownSlots> known_{};
+  uint64_t& known_slot(uint64_t sock_id) { return known_[(sock_id >> 6) & (kKnownSlots - 1)]; }
   uint64_t evicted_ = 0;
 };
 
