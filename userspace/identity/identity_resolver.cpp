@@ -34,13 +34,14 @@ const char* name_source_label(NameSource s) {
 namespace {
 
 constexpr size_t kMaxFile = 256 * 1024;  // environ/cmdline beyond this are cut (ARG_MAX is 2 MiB)
+constexpr size_t kMaxNetFile = 32 << 20;  // /proc/PID/net/tcp*: ~150 bytes per socket of the namespace
 
-bool read_file(const std::string& path, std::string& out) {
+bool read_file(const std::string& path, std::string& out, size_t max = kMaxFile) {
   out.clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char buf[8192];
-  while (out.size() < kMaxFile) {
+  while (out.size() < max) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
@@ -98,8 +99,8 @@ std::string IdentityResolver::proc_file(uint32_t pid, const char* name) const {
 bool IdentityResolver::listens_on(uint32_t pid, uint16_t port) const {
   std::set<std::string> inodes;
   std::string text;
-  if (read_file(proc_file(pid, "net/tcp"), text)) listening_inodes(text, port, inodes);
-  if (read_file(proc_file(pid, "net/tcp6"), text)) listening_inodes(text, port, inodes);
+  if (read_file(proc_file(pid, "net/tcp"), text, kMaxNetFile)) listening_inodes(text, port, inodes);
+  if (read_file(proc_file(pid, "net/tcp6"), text, kMaxNetFile)) listening_inodes(text, port, inodes);
   if (inodes.empty()) return false;
   std::string fd_dir = proc_file(pid, "fd");
   DIR* d = opendir(fd_dir.c_str());

@@ -78,9 +78,15 @@ std::string TcpHealth::service_of(const cs_event_header& h) const {
   return std::string(h.comm, strnlen(h.comm, CS_COMM_LEN));
 }
 
-void TcpHealth::track(const cs_event_header& h, const cs_sock_ref& s) {
+void TcpHealth::track(const cs_event_header& h, const cs_sock_ref& s, bool connect) {
   auto [it, fresh] = by_sock_.try_emplace(s.sock_id);
-  if (!fresh) return;
+  if (!fresh) {
+    if (!connect) return;
+    // A connect on a socket id still tracked: the old socket's close was lost; this is a new socket.
+    std::lock_guard<std::mutex> g(registry_.lock());
+    active_.add(it->second.active_series, -1);
+    it->second = Sock{};
+  }
   if (by_sock_.size() > config_.max_sockets) {
     while (!order_.empty()) {
       uint64_t old = order_.front();
@@ -100,7 +106,7 @@ void TcpHealth::track(const cs_event_header& h, const cs_sock_ref& s) {
   k.role = s.role;
   k.peer_address = Endpoint::from(s.tuple.remote).ip();
   if (s.role == CS_ROLE_CLIENT) k.peer_port = std::to_string(s.tuple.remote.port);
-  order_.push_back(s.sock_id);
+  if (fresh) order_.push_back(s.sock_id);
   std::lock_guard<std::mutex> g(registry_.lock());
   k.active_series = active_.series({k.service, role_label(k.role)});
   active_.add(k.active_series, 1);
@@ -150,7 +156,7 @@ void TcpHealth::on_record(uint32_t type, const void* record) {
   switch (type) {
     case CS_EV_CONN_OPEN: {
       const auto* e = static_cast<const cs_conn_event*>(record);
-      track(e->hdr, e->sock);
+      track(e->hdr, e->sock, true);
       break;
     }
     case CS_EV_DATA: {
@@ -158,7 +164,7 @@ void TcpHealth::on_record(uint32_t type, const void* record) {
       const uint64_t id = e->sock.sock_id;
       uint64_t& slot = known_slot(id);
       if (slot == id && id != 0) break;
-      if (by_sock_.find(id) == by_sock_.end()) track(e->hdr, e->sock);
+      if (by_sock_.find(id) == by_sock_.end()) track(e->hdr, e->sock, false);
       if (by_sock_.count(id)) slot = id;
       break;
     }

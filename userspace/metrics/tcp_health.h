@@ -10,6 +10,8 @@
 //  - CS_EV_CONN_CLOSE (from any context) ends the socket: its connect_ns (client sockets that reached
 //    ESTABLISHED), srtt_us (if measured), retransmits and CS_CLOSE_F_* flags are counted for its owner and
 //    peer. A close of a socket never seen before is counted with the close's own tuple, service "unknown".
+//  - A CONN_OPEN of a socket id still followed means the old socket's close was lost: it is forgotten
+//    (no close counted) and the new socket followed.
 //  - At most max_sockets are followed; past that the oldest-inserted is forgotten (counted in evicted()).
 //  - Fed in the pipeline thread with the records the pipeline accepted (after Pipeline::on_record, so the
 //    process table has resolved the owner's identity); writes under the registry's lock, once per close
@@ -48,7 +50,7 @@ class TcpHealth {
     uint8_t role = CS_ROLE_UNKNOWN;
     size_t active_series = 0;
   };
-  void track(const cs_event_header& h, const cs_sock_ref& s);
+  void track(const cs_event_header& h, const cs_sock_ref& s, bool connect);
   void close(const cs_close_event& e);
   std::string service_of(const cs_event_header& h) const;
 

@@ -102,3 +102,23 @@ TEST(TcpHealth, SocketsBounded) {
 
 }  // namespace
 }  // namespace cs
+
+namespace cs {
+namespace {
+
+TEST(TcpHealth, ConnectOnAFollowedSocketIdIsANewSocket) {
+  Fixture f;
+  test::Proc a{1, 1, "a", 1}, b{2, 2, "b", 1};
+  const auto t1 = test::tuple(test::v4("127.0.0.1", 1000), test::v4("127.0.0.1", 80));
+  const auto t2 = test::tuple(test::v4("127.0.0.1", 1001), test::v4("127.0.0.1", 81));
+  f.feed(test::conn_open(a, 1, 3, t1, 0x9));
+  f.feed(test::conn_open(b, 2, 3, t2, 0x9));  // the close of the first was lost
+  EXPECT_EQ(f.find("callscope_tcp_connections_active", {"a", "client"})->value, 0);
+  EXPECT_EQ(f.find("callscope_tcp_connections_active", {"b", "client"})->value, 1);
+  f.feed(test::conn_close(test::kSoftirq, 3, t2, 0x9, CS_ROLE_CLIENT));
+  EXPECT_EQ(f.find("callscope_tcp_connections_closed_total", {"b", "client", "127.0.0.1", "81"})->value, 1);
+  EXPECT_EQ(f.find("callscope_tcp_connections_active", {"b", "client"})->value, 0);
+}
+
+}  // namespace
+}  // namespace cs
