@@ -4,11 +4,17 @@
 
 #include <cmath>
 
+#include "sinks/utf8_sanitize.h"
+
 namespace cs {
 
 namespace {
 
-void escape_value(const std::string& v, std::string& out) {
+void escape_value(const std::string& raw, std::string& out) {
+  // Label values come from the wire (routes) and from processes (service names): the exposition format
+  // must be valid UTF-8, or the whole scrape fails.
+  thread_local std::string scratch;
+  const std::string_view v = utf8_sanitize(raw, scratch);
   for (char c : v) {
     if (c == '\\')
       out += "\\\\";

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sinks/utf8_sanitize.h"
+
 namespace cs {
 
 std::string format_latency(double s) {
@@ -29,7 +31,9 @@ void table(const char* title, const std::vector<TopRow>& rows, int width, int& l
   }
   for (const TopRow& r : rows) {
     if (lines_left <= 0) break;
-    std::string name = r.name.size() > static_cast<size_t>(name_w) ? r.name.substr(0, name_w - 1) + "~" : r.name;
+    std::string scratch;
+    std::string clean(terminal_sanitize(r.name, scratch));  // names from processes and the wire: no escapes
+    std::string name = clean.size() > static_cast<size_t>(name_w) ? clean.substr(0, name_w - 1) + "~" : clean;
     std::string line = fmt::format("{:<{}} {:>9.1f} {:>7.1f} {:>9} {:>9} {:>9}", name, name_w, r.rate, r.error_pct,
                                    format_latency(r.p50_s), format_latency(r.p99_s), r.total);
     out += line.substr(0, static_cast<size_t>(width));

@@ -189,3 +189,21 @@ TEST(OtlpExporter, QueueBoundCountsWhatDoesNotFit) {
 
 }  // namespace
 }  // namespace cs
+
+namespace cs {
+namespace {
+
+TEST(OtlpEncode, InvalidUtf8FromTheWireIsReplaced) {
+  Span s = test::make_span(1, 0, SpanKind::Server, std::string("GET /\xff", 6), 1, 2, "svc", 1);
+  s.attributes.push_back({"url.path", std::string("/\xff")});
+  std::string body, err;
+  ASSERT_TRUE(encode_traces({ExportSpan{s, nullptr}}, agent(), OtlpEncoding::Protobuf, body, err)) << err;
+  ExportTraceServiceRequest req;
+  ASSERT_TRUE(req.ParseFromString(body));
+  const auto& sp = req.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(sp.name(), "GET /\xEF\xBF\xBD");
+  EXPECT_EQ(attr(sp.attributes(), "url.path"), "/\xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace cs

@@ -112,3 +112,23 @@ TEST(PrometheusServer, ServesMetricsOnLoopback) {
 
 }  // namespace
 }  // namespace cs
+
+namespace cs {
+namespace {
+
+TEST(PrometheusText, InvalidUtf8InLabelValuesBecomesReplacementCharacters) {
+  MetricFamily c;
+  c.prom_name = "x_total";
+  c.kind = MetricKind::Counter;
+  c.label_keys = {"http.route"};
+  MetricSeries s;
+  s.label_values = {std::string("/a\xff\xfe", 4)};
+  s.value = 1;
+  c.series.push_back(s);
+  std::string out;
+  append_prometheus_text({c}, out);
+  EXPECT_NE(out.find("x_total{http_route=\"/a\xEF\xBF\xBD\xEF\xBF\xBD\"} 1\n"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace cs

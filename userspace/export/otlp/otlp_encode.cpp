@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "sinks/utf8_sanitize.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace cs {
@@ -21,10 +22,17 @@ namespace otlp_resource = opentelemetry::proto::resource::v1;
 
 namespace {
 
+// protobuf strings must be valid UTF-8 (a receiver rejects the whole request otherwise): names, paths and
+// command lines come from the wire and from processes.
+std::string utf8(std::string_view s) {
+  thread_local std::string scratch;
+  return std::string(utf8_sanitize(s, scratch));
+}
+
 void kv(google::protobuf::RepeatedPtrField<otlp_common::KeyValue>* out, const std::string& key, const std::string& v) {
   auto* a = out->Add();
-  a->set_key(key);
-  a->mutable_value()->set_string_value(v);
+  a->set_key(utf8(key));
+  a->mutable_value()->set_string_value(utf8(v));
 }
 
 void kv(google::protobuf::RepeatedPtrField<otlp_common::KeyValue>* out, const std::string& key, int64_t v) {
@@ -76,7 +84,7 @@ void fill_span(otlp_trace::Span* out, const Span& s) {
   out->set_trace_id(std::string(reinterpret_cast<const char*>(s.trace_id.bytes), 16));
   out->set_span_id(id_bytes(s.span_id));
   if (s.parent_span_id != 0) out->set_parent_span_id(id_bytes(s.parent_span_id));
-  out->set_name(s.name);
+  out->set_name(utf8(s.name));
   out->set_kind(s.kind == SpanKind::Server ? otlp_trace::Span::SPAN_KIND_SERVER : otlp_trace::Span::SPAN_KIND_CLIENT);
   out->set_start_time_unix_nano(s.start_unix_ns);
   out->set_end_time_unix_nano(s.end_unix_ns);
@@ -90,7 +98,7 @@ void fill_span(otlp_trace::Span* out, const Span& s) {
   kv(attrs, "thread.id", int64_t{s.tid});
   if (s.error) {
     out->mutable_status()->set_code(otlp_trace::Status::STATUS_CODE_ERROR);
-    out->mutable_status()->set_message(s.status_message);
+    out->mutable_status()->set_message(utf8(s.status_message));
   }
 }
 

@@ -14,6 +14,8 @@
 //    and lose their service.name label; the agent's own under {service.name "callscope", host.name,
 //    service.instance.id}. Counters are monotonic cumulative Sums, gauges Gauges, histograms cumulative
 //    explicit-bucket Histograms; start time = the agent's start.
+//  - Every string is valid UTF-8 (invalid bytes from the wire or a process become U+FFFD, as in the JSON
+//    output); a receiver rejects a request with invalid UTF-8 whole.
 //  - OTLP/JSON follows the protobuf JSON mapping with OTLP's exceptions: trace and span ids as hex strings,
 //    enums as integers, lowerCamelCase keys.
 #pragma once
