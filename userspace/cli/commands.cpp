@@ -181,6 +181,7 @@ int run_live(const Options& o) {
   config.identities = telemetry->identities();
   Pipeline pipeline(config, telemetry->sink(*out->sink), &verdicts);
   telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());  // callscope_up 1 from now on
+  uint64_t last_telemetry = mono_now_ns();
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
       o, *cap,
@@ -190,7 +191,10 @@ int run_live(const Options& o) {
       },
       [&](uint64_t now) {
         pipeline.tick(now);
-        telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+        if (now >= last_telemetry + 100'000'000ULL) {  // at most every 100 ms, however busy the ring buffer
+          telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+          last_telemetry = now;
+        }
         // Spans reach a file or pipe within ~100 ms, not when a stdio buffer fills.
         out->sink->flush();
         if (std::ferror(out->file) && !g_stop.load()) {
@@ -286,6 +290,7 @@ int run_top(const Options& o) {
   Pipeline pipeline(config, telemetry->sink(model), &verdicts);
   TopTerminal term;
   const uint64_t every = static_cast<uint64_t>(o.top_interval_s * 1e9);
+  uint64_t last_telemetry = 0;
   uint64_t last = mono_now_ns();
   auto draw = [&](uint64_t now) {
     int width, height;
@@ -311,7 +316,10 @@ int run_top(const Options& o) {
       },
       [&](uint64_t now) {
         pipeline.tick(now);
-        telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+        if (now >= last_telemetry + 100'000'000ULL) {  // at most every 100 ms, however busy the ring buffer
+          telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+          last_telemetry = now;
+        }
         if (term.quit_pressed()) g_stop.store(true);
         if (now >= last + every) draw(now);
       },
