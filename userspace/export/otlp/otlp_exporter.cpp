@@ -104,11 +104,13 @@ bool OtlpExporter::send_spans(std::vector<ExportSpan>& batch, bool stopping) {
     }
     counters_.requests_failed.fetch_add(1);
     if (r.outcome == PostResult::Outcome::Permanent) {
-      spdlog::error("OTLP: {} refused {} spans ({}); dropped", traces_url_, batch.size(), r.error);
+      if (log_due())
+        spdlog::error("OTLP: {} refused {} spans ({}); dropped (counted in callscope_export_spans_dropped_total)",
+                      traces_url_, batch.size(), r.error);
       counters_.spans_dropped_rejected.fetch_add(batch.size());
       return true;
     }
-    spdlog::warn("OTLP: sending {} spans to {} failed ({}); retrying", batch.size(), traces_url_, r.error);
+    if (log_due()) spdlog::warn("OTLP: sending {} spans to {} failed ({}); retrying", batch.size(), traces_url_, r.error);
     double wait = r.retry_after_s > 0 ? std::min(r.retry_after_s, 30.0) : backoff;
     backoff = std::min(backoff * 2, config_.max_backoff_s);
     {
@@ -119,6 +121,14 @@ bool OtlpExporter::send_spans(std::vector<ExportSpan>& batch, bool stopping) {
     counters_.retries.fetch_add(1);
     sleep_for(wait, false);
   }
+}
+
+bool OtlpExporter::log_due() {
+  // One failure line per 10 s at most: an outage must not flood the journal (the counters count all).
+  const double now = mono_s();
+  if (now < next_log_mono_) return false;
+  next_log_mono_ = now + 10;
+  return true;
 }
 
 bool OtlpExporter::stopping_now() {
@@ -143,7 +153,7 @@ void OtlpExporter::send_metrics() {
     }
     counters_.requests_failed.fetch_add(1);
     if (r.outcome == PostResult::Outcome::Permanent || attempt + 1 == attempts) {
-      spdlog::warn("OTLP: metrics not accepted by {} ({})", metrics_url_, r.error);
+      if (log_due()) spdlog::warn("OTLP: metrics not accepted by {} ({})", metrics_url_, r.error);
       break;
     }
     counters_.retries.fetch_add(1);

@@ -62,6 +62,7 @@ class OtlpExporter final : public SpanSink {
   bool send_spans(std::vector<ExportSpan>& batch, bool stopping);
   void send_metrics();
   bool stopping_now();
+  bool log_due();  // exporter thread only
   void sleep_for(double s, bool interruptible);
 
   OtlpConfig config_;
@@ -72,6 +73,7 @@ class OtlpExporter final : public SpanSink {
   OtlpHttp http_;
   ExportCounters counters_;
   std::string traces_url_, metrics_url_;
+  double next_log_mono_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;
