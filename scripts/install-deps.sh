@@ -16,6 +16,7 @@ BUILD_PKGS=(
   build-essential cmake pkg-config
   clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev
+  libcapstone-dev libdw-dev
   libboost-program-options-dev libspdlog-dev libfmt-dev
   rapidjson-dev
   libprotobuf-dev protobuf-compiler libcurl4-openssl-dev libmicrohttpd-dev
@@ -26,7 +27,9 @@ TEST_PKGS=(
   python3 python3-flask python3-requests gunicorn
   nginx-light curl wrk nghttp2-client redis-server redis-tools
   iproute2 procps psmisc time
-  prometheus tmux nodejs
+  python3-aiohttp python3-uvloop nodejs nftables
+  golang-go
+  prometheus tmux
 )
 # Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
 # kmod resolves the modules it loads, cpio/xz-utils build it, the keyring checks the kernels' apt sources.

@@ -194,4 +194,73 @@ struct cs_proc_exit_event {
 	__u32 pad;
 };
 
+/*
+ * Go runtime events (bpf/go/go_probes.bpf.c; the analysis and attachment live in userspace/runtimes/go/).
+ * Appended to ABI 2: existing records are unchanged. Their types start at 64 so that core event types
+ * (1..63) can grow without a clash. They share the "cs_events" ring buffer with the socket events, so
+ * their order against socket events of the same thread is the order things happened on that thread.
+ * Goroutine ids are the runtime's own (runtime.g.goid): unique within a process for its whole life
+ * (never reused), 0 never names a goroutine. Pointers (request, pconn, response) are addresses in the Go
+ * heap of hdr.pid: they identify an object only while it lives (the GC may reuse an address later), so
+ * match them in ring buffer order (a ROUNDTRIP, then the next WRITE of the same request pointer).
+ */
+enum cs_go_event_type {
+	/* runtime.newproc1 returned: goroutine parent_goid created child_goid (a `go` statement). hdr.tid is
+	 * the thread that ran the parent. */
+	CS_EV_GO_NEWPROC = 64,
+	/* net/http.(*persistConn).roundTrip entered: goroutine goid (the caller of Client.Do / Transport
+	 * .RoundTrip) hands `request` (*http.Request) to the connection `pconn` (*persistConn). */
+	CS_EV_GO_HTTP_ROUNDTRIP = 65,
+	/* persistConn.roundTrip returned on goroutine goid: `response` (*http.Response, 0 on error), error
+	 * set when it returned an error. The caller has the response head; its body may still be read. */
+	CS_EV_GO_HTTP_ROUNDTRIP_DONE = 66,
+	/* net/http.(*Request).write entered on goroutine goid: the connection's writeLoop, a goroutine
+	 * dedicated to one persistConn (one socket) for its whole life. Every byte this goroutine writes to
+	 * its socket from here until its next WRITE is `request`'s: Request.write fills the connection's
+	 * bufio.Writer (socket writes inside only when the request outgrows it) and writeLoop flushes it
+	 * right after WRITE_DONE. */
+	CS_EV_GO_HTTP_WRITE = 67,
+	/* (*Request).write returned on goroutine goid (error: it failed). The flush usually follows. */
+	CS_EV_GO_HTTP_WRITE_DONE = 68,
+	/* net/http.(*persistConn).readResponse entered on goroutine goid (the connection's readLoop, also
+	 * dedicated to one persistConn) for `request` (0 when the binary's layout of requestAndChan is not
+	 * known) on `pconn`. readLoop reads (peeks) the first response bytes BEFORE this event, when it does
+	 * not know the request yet: the socket reads of this goroutine since its previous READ_DONE belong to
+	 * this response. Body bytes beyond its buffer are read later by whoever reads resp.Body (usually
+	 * the caller goroutine, after ROUNDTRIP_DONE). */
+	CS_EV_GO_HTTP_READ = 69,
+	/* readResponse returned on goroutine goid: `response` parsed (0 on error), error set on failure. */
+	CS_EV_GO_HTTP_READ_DONE = 70,
+};
+
+struct cs_go_newproc_event {
+	struct cs_event_header hdr;
+	__u64 parent_goid; /* the goroutine that executed the go statement */
+	__u64 child_goid;  /* the new goroutine */
+};
+
+/* All CS_EV_GO_HTTP_* records; fields a record type does not set are 0. */
+struct cs_go_http_event {
+	struct cs_event_header hdr;
+	__u64 goid;     /* goroutine that entered/left the probed function */
+	__u64 request;  /* *http.Request (ROUNDTRIP, WRITE, READ) */
+	__u64 pconn;    /* *http.persistConn (ROUNDTRIP, READ) */
+	__u64 response; /* *http.Response (ROUNDTRIP_DONE, READ_DONE) */
+	__u8 error;     /* 1: the function returned a non-nil error (the *_DONE types) */
+	__u8 pad[7];
+};
+
+/* Counters in the per-CPU "cs_go_stats" array map of the Go probes object (index = enum value). */
+enum cs_go_stat {
+	CS_GO_STAT_EVENTS = 0,    /* records written into the ring buffer */
+	CS_GO_STAT_RINGBUF_DROPS, /* records lost because the ring buffer was full */
+	CS_GO_STAT_NO_PROC,       /* probe hit in a process without a cs_go_procs entry (not yet registered) */
+	CS_GO_STAT_READ_ERRORS,   /* bpf_probe_read_user failures (g, goid, request) */
+	CS_GO_STAT_NO_ENTRY,      /* newproc1 return without its entry (probe attached mid-call) */
+	CS_GO_STAT_NOTE_DROPS,    /* exec/exit notifications lost (manager's notification ring buffer full) */
+	CS_GO_STAT_TLS_CHECKS,    /* net/http probes that compared g in R14 with g read at cs_go_proc's TLS offset */
+	CS_GO_STAT_TLS_MISMATCH,  /* ... and found them different: g_tls_offset is wrong for that process */
+	CS_GO_STAT_MAX,
+};
+
 #endif /* CALLSCOPE_EVENTS_H */

@@ -32,8 +32,16 @@ struct PipelineStats {
   uint64_t linked_in_process = 0;       // client spans whose parent is a server span of the same thread
   uint64_t linked_traceparent = 0;      // spans whose parent came from a traceparent header
   uint64_t unlinked_server = 0;         // server spans left roots: no traced client found
+  uint64_t linked_cross_process_nat = 0;  // of linked_cross_process: through address translation (both seqs)
+  uint64_t nat_ambiguous = 0;           // spans not linked through NAT: their two sequence numbers were not unique
   uint64_t unlinked_client = 0;         // client spans left roots: thread was serving nothing
   uint64_t ambiguous_client = 0;        // client spans left roots: could not tell which request they serve
+  // ambiguous_client by reason (correlate/in_process_rule.h, Abstain):
+  uint64_t ambiguous_several_requests = 0;  // a loop serving several requests whose runtime may interleave them
+  uint64_t ambiguous_batched_inputs = 0;    // ordered loop: inputs of several requests since its last output
+  uint64_t ambiguous_no_causing_input = 0;  // ordered loop: no input since its last output, or not a request's
+  uint64_t ambiguous_goroutine = 0;         // a Go thread: no goroutine rule decided
+  uint64_t ambiguous_parent_gone = 0;       // the request the connect was for was gone at the request
   uint64_t spans_dropped = 0;           // dropped at max_pending_spans
 };
 

@@ -142,9 +142,11 @@ void ConnTracker::on_data(const cs_data_event& e) {
     learn_tuple(*c, s.tuple);  // opened at SYN_SENT before the local port was bound
   }
   touch(*c, e.hdr.ts_ns);
+  Dir dir = e.direction == CS_DIR_EGRESS ? Dir::Egress : Dir::Ingress;
+  const SyscallMeta meta{e.enter_ns != 0 ? e.enter_ns : e.hdr.ts_ns, e.hdr.ts_ns, e.hdr.tid, e.hdr.pid, e.goid};
+  observer_.io(*c, dir, meta);
   if (c->proto == Connection::Proto::Unknown) return;
 
-  Dir dir = e.direction == CS_DIR_EGRESS ? Dir::Egress : Dir::Ingress;
   std::string_view captured(reinterpret_cast<const char*>(e.payload), e.captured);
   StreamCursor::Placed placed = c->cursor(dir).place(!(e.flags & CS_DATA_F_NO_SEQ), e.seq, e.len, captured);
   if (placed.drop) {
@@ -161,7 +163,7 @@ void ConnTracker::on_data(const cs_data_event& e) {
   seg.pos = placed.pos;
   seg.len = placed.len;
   seg.captured = placed.captured;
-  seg.meta = SyscallMeta{e.enter_ns != 0 ? e.enter_ns : e.hdr.ts_ns, e.hdr.ts_ns, e.hdr.tid, e.hdr.pid, e.goid};
+  seg.meta = meta;
   c->session->on_segment(dir, seg);
 }
 

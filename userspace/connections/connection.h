@@ -52,6 +52,9 @@ class ConnectionObserver {
   virtual std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) = 0;
   // A thread started connect() on `conn` (at.pid / at.tid / at.goid: the connecting thread).
   virtual void connected(Connection& conn, const SyscallMeta& at) = 0;
+  // A socket call of `conn` moved bytes in `dir` (at: the caller), before they are parsed. Every data event
+  // of a known connection comes here, also before its protocol is known and when it has none.
+  virtual void io(Connection&, Dir, const SyscallMeta&) {}
   // `conn` is gone (its session was already closed).
   virtual void closed(Connection& conn) = 0;
 };

@@ -1,46 +1,425 @@
 #include "correlate/correlator.h"
 
 #include <algorithm>
+#include <cstring>
+
+#include "correlate/thread_rule.h"
 
 namespace cs {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool parse_hex(std::string_view s, uint8_t* out) {
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
+bool is_loopback(const Endpoint& e) {
+  if (e.family == 2) return e.addr[0] == 127;
+  static const uint8_t v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return e.family == 10 && std::memcmp(e.addr, v6_loopback, 16) == 0;
 }
 
 }  // namespace
 
-std::optional<TraceParent> parse_traceparent(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  // version "-" trace-id "-" parent-id "-" flags; future versions may append "-..." fields.
-  if (v.size() < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return std::nullopt;
-  if (v.size() > 55 && v[55] != '-') return std::nullopt;
-  uint8_t version;
-  if (!parse_hex(v.substr(0, 2), &version) || version == 0xff) return std::nullopt;
-  if (version == 0 && v.size() != 55) return std::nullopt;
-  TraceParent tp;
-  uint8_t parent[8], flags;
-  if (!parse_hex(v.substr(3, 32), tp.trace_id.bytes) || !parse_hex(v.substr(36, 16), parent) ||
-      !parse_hex(v.substr(53, 2), &flags))
-    return std::nullopt;
-  for (uint8_t b : parent) tp.parent_span_id = tp.parent_span_id << 8 | b;
-  if (!tp.trace_id.valid() || tp.parent_span_id == 0) return std::nullopt;
-  return tp;
+Correlator::Correlator(const PipelineConfig& config, SpanSink& sink, PipelineStats& stats)
+    : config_(config), sink_(sink), stats_(stats), ids_(config.id_seed) {
+  rules_.push_back(std::make_unique<ThreadRule>());
+}
+
+Correlator::~Correlator() = default;
+
+void Correlator::add_rule(std::unique_ptr<InProcessRule> rule) { rules_.insert(rules_.begin(), std::move(rule)); }
+
+// ---- the slab
+
+Correlator::Node* Correlator::node(SpanHandle h) {
+  const uint32_t slot = static_cast<uint32_t>(h);
+  if (h == 0 || slot >= nodes_.size()) return nullptr;
+  Node& n = nodes_[slot];
+  return n.used && n.gen == static_cast<uint32_t>(h >> 32) ? &n : nullptr;
+}
+
+Correlator::Node& Correlator::new_node(SpanKind kind, uint64_t now_ns) {
+  drop_oldest_if_full();
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(nodes_.size());
+    nodes_.emplace_back();
+    spans_.emplace_back();
+  }
+  Node& n = nodes_[slot];
+  const uint32_t gen = n.gen + 1 == 0 ? 1 : n.gen + 1;  // a stale handle never names the new span
+  n = Node{};
+  n.gen = gen;
+  n.used = true;
+  n.kind = kind;
+  n.span_id = ids_.next_span_id();
+  n.created_ns = now_ns;
+  n.older = newest_;
+  n.newer = kNil;
+  (newest_ != kNil ? nodes_[newest_].newer : oldest_) = slot;
+  newest_ = slot;
+  ++live_;
+  return n;
+}
+
+void Correlator::unlink_child(Node& child) {
+  Node* parent = child.state == ParentState::Local ? node(child.parent) : nullptr;
+  if (parent == nullptr) return;
+  const uint32_t me = slot_of(child);
+  uint32_t prev = kNil;
+  for (uint32_t c = parent->first_child; c != kNil; prev = c, c = nodes_[c].next_sibling) {
+    if (c != me) continue;
+    (prev == kNil ? parent->first_child : nodes_[prev].next_sibling) = child.next_sibling;
+    if (parent->last_child == me) parent->last_child = prev;
+    break;
+  }
+}
+
+void Correlator::forget_wire(Node& n) {
+  const SpanHandle h = handle(n);
+  if (n.exact_waiting) {
+    if (SpanHandle* w = servers_waiting_.find(exact_key(n.wire)); w && *w == h) servers_waiting_.erase(exact_key(n.wire));
+    n.exact_waiting = false;
+  }
+  if (n.kind == SpanKind::Client && n.wire.valid && !n.exact_matched) {
+    if (SpanHandle* c = clients_by_wire_.find(exact_key(n.wire)); c && *c == h) clients_by_wire_.erase(exact_key(n.wire));
+  }
+  if (n.nat_waiting) {
+    auto& table = n.kind == SpanKind::Client ? nat_clients_ : nat_servers_;
+    if (SpanHandle* x = table.find(nat_key(n)); x && *x == h) table.erase(nat_key(n));
+    n.nat_waiting = false;
+  }
+}
+
+void Correlator::release(Node& n) {
+  forget_wire(n);
+  response_started(handle(n));  // no rule may consider its request served any more
+  unlink_child(n);
+  const uint32_t slot = slot_of(n);
+  (n.older != kNil ? nodes_[n.older].newer : oldest_) = n.newer;
+  (n.newer != kNil ? nodes_[n.newer].older : newest_) = n.older;
+  n.used = false;
+  n.first_child = n.last_child = n.next_sibling = kNil;
+  free_.push_back(slot);
+  --live_;
+}
+
+void Correlator::drop_oldest_if_full() {
+  while (live_ >= config_.max_pending_spans && oldest_ != kNil) {
+    release(nodes_[oldest_]);
+    ++stats_.spans_dropped;
+  }
+}
+
+// ---- rule 1: the wire
+
+Correlator::ExactKey Correlator::exact_key(const WireEnd& w) {
+  ExactKey k;
+  k.flow = w.flow;
+  if (is_loopback(w.flow.client) || is_loopback(w.flow.server)) k.loopback_netns = w.netns;
+  return k;
+}
+
+Correlator::NatKey Correlator::nat_key(const Node& n) {
+  return NatKey{n.wire.flow.seq, n.response_seq, n.wire.flow.client.family};
+}
+
+bool Correlator::nat_compatible(const Node& client, const Node& server) {
+  const FlowKey& c = client.wire.flow;
+  const FlowKey& s = server.wire.flow;
+  if (c.client.family != s.client.family) return false;
+  // Loopback traffic never leaves its namespace: both ends on loopback must be in one namespace.
+  if ((is_loopback(c.server) || is_loopback(s.client)) && client.wire.netns != server.wire.netns) return false;
+  return true;
+}
+
+void Correlator::link(Node& child, SpanHandle parent_h) {
+  Node* parent = node(parent_h);
+  if (parent == nullptr) {
+    child.state = ParentState::Root;
+    return;
+  }
+  child.state = ParentState::Local;
+  child.parent = parent_h;
+  child.parent_span_id = parent->span_id;
+  const uint32_t me = slot_of(child);
+  child.next_sibling = kNil;
+  if (parent->last_child == kNil)
+    parent->first_child = me;
+  else
+    nodes_[parent->last_child].next_sibling = me;
+  parent->last_child = me;
+}
+
+void Correlator::link_by_wire(Node& server, Node& client, bool nat) {
+  if (server.exact_waiting) {
+    servers_waiting_.erase(exact_key(server.wire));
+    server.exact_waiting = false;
+  }
+  link(server, handle(client));
+  server.flow_link = server.state == ParentState::Local;
+  if (server.flow_link) {
+    ++stats_.linked_cross_process;
+    if (nat) ++stats_.linked_cross_process_nat;
+  }
+}
+
+// A span whose response sequence number just became known and that no exact match linked: look for its
+// other end through NAT, else wait in its side's table.
+void Correlator::nat_offer(Node& n, uint64_t now_ns) {
+  const NatKey key = nat_key(n);
+  auto& other = n.kind == SpanKind::Client ? nat_servers_ : nat_clients_;
+  auto& mine = n.kind == SpanKind::Client ? nat_clients_ : nat_servers_;
+  if (SpanHandle* h = other.find(key)) {
+    Node* peer = node(*h);
+    if (peer != nullptr) {
+      Node& client = n.kind == SpanKind::Client ? n : *peer;
+      Node& server = n.kind == SpanKind::Client ? *peer : n;
+      if (server.state == ParentState::Unknown && nat_compatible(client, server)) {
+        other.erase(key);
+        peer->nat_waiting = false;
+        link_by_wire(server, client, true);
+        return;
+      }
+    }
+  }
+  auto [slot, inserted] = mine.insert(key, handle(n));
+  if (!inserted) {
+    // Two spans of one side with the same pair of sequence numbers: neither can be told apart.
+    if (Node* first = node(*slot)) first->nat_waiting = false;
+    mine.erase(key);
+    ++stats_.nat_ambiguous;
+    return;
+  }
+  n.nat_waiting = true;
+  if (n.kind == SpanKind::Client) nat_client_expiry_.push_back(Expiry{now_ns + config_.link_window_ns, handle(n)});
+}
+
+void Correlator::settle_without_client(Node& n) {
+  forget_wire(n);  // its request may still be served: the rules keep it
+  if (n.has_traceparent) {
+    n.state = ParentState::Remote;
+    n.remote_parent = n.traceparent.parent_span_id;
+    ++stats_.linked_traceparent;
+  } else {
+    n.state = ParentState::Root;
+    ++stats_.unlinked_server;
+  }
+}
+
+// ---- rule 2: inside a process
+
+RuleAnswer Correlator::decide(const CallSite& call) {
+  for (auto& rule : rules_) {
+    RuleAnswer a = rule->parent_of(call);
+    if (a.claimed) return a;
+  }
+  return RuleAnswer::abstain(Abstain::NotServing);
+}
+
+void Correlator::count_abstain(Abstain reason) {
+  switch (reason) {
+    case Abstain::None:
+    case Abstain::kCount:
+      return;
+    case Abstain::NotServing:
+      ++stats_.unlinked_client;
+      return;
+    case Abstain::SeveralRequests:
+      ++stats_.ambiguous_several_requests;
+      break;
+    case Abstain::BatchedInputs:
+      ++stats_.ambiguous_batched_inputs;
+      break;
+    case Abstain::NoCausingInput:
+      ++stats_.ambiguous_no_causing_input;
+      break;
+    case Abstain::Goroutine:
+      ++stats_.ambiguous_goroutine;
+      break;
+    case Abstain::ParentGone:
+      ++stats_.ambiguous_parent_gone;
+      break;
+  }
+  ++stats_.ambiguous_client;
+}
+
+void Correlator::io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns) {
+  for (auto& rule : rules_) rule->io(exec, conn, side, kind, now_ns);
+}
+
+void Correlator::client_connected(const ExecContext& exec, uint64_t conn, uint64_t now_ns) {
+  for (auto& rule : rules_) rule->connected(exec, conn);  // the connect is an output of the caller
+  RuleAnswer a = decide(CallSite{exec, conn, true, now_ns});
+  Hint h;
+  h.parent = a.parent;
+  h.reason = a.parent ? Abstain::None : a.reason;
+  connect_hints_[conn] = h;
+}
+
+void Correlator::connection_closed(uint64_t conn) {
+  connect_hints_.erase(conn);
+  for (auto& rule : rules_) rule->connection_closed(conn);
+}
+
+void Correlator::process_exited(uint32_t pid) {
+  for (auto& rule : rules_) rule->process_exited(pid);
+}
+
+SpanHandle Correlator::server_request(const ExecContext& exec, uint64_t conn, const WireEnd& wire,
+                                      std::optional<TraceParent> traceparent, uint64_t now_ns) {
+  Node& n = new_node(SpanKind::Server, now_ns);
+  const SpanHandle h = handle(n);
+  n.wire = wire;
+  if (traceparent) {
+    n.has_traceparent = true;
+    n.traceparent = *traceparent;
+  }
+  n.serving = true;
+  for (auto& rule : rules_) rule->request_served(exec, h, conn);
+
+  if (wire.valid) {
+    const ExactKey key = exact_key(wire);
+    if (SpanHandle* c = clients_by_wire_.find(key)) {
+      Node* client = node(*c);
+      clients_by_wire_.erase(key);
+      if (client != nullptr) {
+        client->exact_matched = true;
+        link_by_wire(n, *client, false);
+        return h;
+      }
+    }
+    auto [slot, inserted] = servers_waiting_.insert(key, h);
+    n.exact_waiting = inserted;
+    n.settle_at_ns = now_ns + config_.link_window_ns;
+    server_wait_.push_back(Expiry{n.settle_at_ns, h});
+    return h;
+  }
+  settle_without_client(n);  // no way to find a traced client for it
+  return h;
+}
+
+SpanHandle Correlator::client_request(const ExecContext& exec, uint64_t conn, bool first_on_conn,
+                                      const WireEnd& wire, uint64_t now_ns) {
+  Node& n = new_node(SpanKind::Client, now_ns);
+  const SpanHandle h = handle(n);
+  n.wire = wire;
+
+  RuleAnswer answer;
+  bool decided = false;
+  Abstain at_connect = Abstain::None;
+  if (Hint* hint = connect_hints_.find(conn)) {
+    if (first_on_conn) {
+      if (hint->parent != 0) {
+        answer = node(hint->parent) ? RuleAnswer::link(hint->parent) : RuleAnswer::abstain(Abstain::ParentGone);
+        decided = true;
+      }
+      // An abstention at the connect: the request write may still have evidence of its own; if not, the
+      // connect's reason is the one counted (it was the causal moment of a new connection).
+      at_connect = hint->reason;
+    }
+    connect_hints_.erase(conn);
+  }
+  if (!decided) {
+    answer = decide(CallSite{exec, conn, false, now_ns});
+    if (answer.parent == 0 && at_connect != Abstain::None && at_connect != Abstain::NotServing) answer.reason = at_connect;
+  }
+  if (answer.parent != 0) link(n, answer.parent);
+  if (n.state == ParentState::Local) {
+    ++stats_.linked_in_process;
+  } else {
+    n.state = ParentState::Root;
+    count_abstain(answer.parent != 0 ? Abstain::ParentGone : answer.reason);
+  }
+  const SpanHandle parent = n.state == ParentState::Local ? n.parent : 0;
+  for (auto& rule : rules_) rule->client_request(exec, h, parent, conn);
+
+  if (wire.valid) {
+    const ExactKey key = exact_key(wire);
+    if (SpanHandle* s = servers_waiting_.find(key)) {
+      Node* server = node(*s);
+      if (server != nullptr && server->state == ParentState::Unknown) {
+        n.exact_matched = true;
+        link_by_wire(*server, n, false);  // also takes it out of servers_waiting_
+        return h;
+      }
+      servers_waiting_.erase(key);
+    }
+    clients_by_wire_[key] = h;
+    client_wire_expiry_.push_back(Expiry{now_ns + config_.link_window_ns, h});
+  }
+  return h;
+}
+
+void Correlator::response_started(SpanHandle h) {
+  Node* n = node(h);
+  if (n == nullptr || !n->serving) return;
+  for (auto& rule : rules_) rule->request_answered(h);
+  n->serving = false;
+}
+
+void Correlator::span_finished(SpanHandle h, Span&& span, bool response_seq_valid, uint32_t response_seq) {
+  Node* n = node(h);
+  if (n == nullptr) return;  // dropped at the memory bound (counted then)
+  response_started(h);
+  Span& s = spans_[slot_of(*n)];
+  s = std::move(span);
+  n->finished = true;
+  n->end_ns = s.end_unix_ns;  // still monotonic here
+  emit_candidates_.push_back(h);
+  // Rule 1 through NAT: both sequence numbers are known now.
+  if (!response_seq_valid || !n->wire.valid) return;
+  n->response_seq = response_seq;
+  if (n->kind == SpanKind::Server) {
+    if (n->state != ParentState::Unknown) return;
+    n->settle_at_ns = std::max(n->settle_at_ns, n->end_ns + config_.link_window_ns);
+    nat_offer(*n, n->end_ns);
+  } else if (!n->exact_matched) {
+    nat_offer(*n, n->end_ns);
+  }
+}
+
+void Correlator::discard(SpanHandle h) {
+  if (Node* n = node(h)) release(*n);
+}
+
+// ---- settling and emission
+
+void Correlator::settle_unmatched(uint64_t now_ns, bool all) {
+  while (!server_wait_.empty()) {
+    const Expiry e = server_wait_.front();
+    if (!all && e.at_ns > now_ns) break;
+    server_wait_.pop_front();
+    Node* n = node(e.h);
+    if (n == nullptr || n->state != ParentState::Unknown) continue;
+    if (!all && !n->finished && n->wire.valid) {  // through NAT its client is known once it finished
+      server_wait_.push_back(Expiry{now_ns + config_.link_window_ns, e.h});
+      continue;
+    }
+    if (!all && n->settle_at_ns > now_ns) {  // finished late: wait for its NAT peer
+      server_wait_.push_back(Expiry{n->settle_at_ns, e.h});
+      continue;
+    }
+    settle_without_client(*n);
+  }
+  while (!client_wire_expiry_.empty()) {
+    const Expiry& e = client_wire_expiry_.front();
+    if (!all && e.at_ns > now_ns) break;
+    if (Node* n = node(e.h); n != nullptr && !n->exact_matched) {
+      const ExactKey key = exact_key(n->wire);
+      if (SpanHandle* c = clients_by_wire_.find(key); c && *c == e.h) clients_by_wire_.erase(key);
+    }
+    client_wire_expiry_.pop_front();
+  }
+  while (!nat_client_expiry_.empty()) {
+    const Expiry& e = nat_client_expiry_.front();
+    if (!all && e.at_ns > now_ns) break;
+    if (Node* n = node(e.h); n != nullptr && n->nat_waiting) {
+      if (SpanHandle* c = nat_clients_.find(nat_key(*n)); c && *c == e.h) nat_clients_.erase(nat_key(*n));
+      n->nat_waiting = false;
+    }
+    nat_client_expiry_.pop_front();
+  }
 }
 
 void Correlator::nest_in(Span& client, Span& server) {
@@ -49,293 +428,46 @@ void Correlator::nest_in(Span& client, Span& server) {
   if (server.start_unix_ns > server.end_unix_ns) server.start_unix_ns = server.end_unix_ns;  // not causal; keeps it well-formed
 }
 
-Correlator::Correlator(const PipelineConfig& config, SpanSink& sink, PipelineStats& stats)
-    : config_(config), sink_(sink), stats_(stats), ids_(config.id_seed) {}
-
-Correlator::Node* Correlator::node(uint64_t id) {
-  auto it = nodes_.find(id);
-  return it == nodes_.end() ? nullptr : &it->second;
-}
-
-Correlator::ServingLookup Correlator::serving_parent(ThreadKey thread) const {
-  ServingLookup out;
-  auto it = serving_.find(thread);
-  if (it == serving_.end() || it->second.empty()) return out;
-  const std::vector<Serving>& v = it->second;
-  // Which connection is the thread handling? With one, that one; with several, the one whose request
-  // the thread's last input belonged to.
-  uint64_t conn = v.front().conn_gen;
-  bool one_conn = std::all_of(v.begin(), v.end(), [conn](const Serving& s) { return s.conn_gen == conn; });
-  if (!one_conn) {
-    auto last = last_input_.find(thread);
-    auto match = last == last_input_.end()
-                     ? v.end()
-                     : std::find_if(v.begin(), v.end(), [&](const Serving& s) { return s.span_id == last->second; });
-    if (match == v.end()) {
-      out.ambiguous = true;
-      return out;
-    }
-    conn = match->conn_gen;
+void Correlator::emit_tree(Node& root) {
+  if (!root.trace_known) {
+    root.trace_id = root.state == ParentState::Remote ? root.traceparent.trace_id : ids_.trace_id_for(root.span_id);
+    root.trace_known = true;
   }
-  // On that connection the oldest unanswered request is the one being worked on (HTTP/1 answers in order).
-  for (const Serving& s : v)
-    if (s.conn_gen == conn) {
-      out.parent = s.span_id;
-      break;
-    }
-  return out;
-}
-
-void Correlator::link(Node& child, uint64_t parent_id) {
-  Node* parent = node(parent_id);
-  if (parent == nullptr) {
-    child.state = ParentState::Root;
-    return;
-  }
-  child.state = ParentState::Local;
-  child.parent = parent_id;
-  parent->children.push_back(child.id);
-}
-
-void Correlator::drop_oldest_if_full() {
-  while (nodes_.size() >= config_.max_pending_spans && oldest_ != nullptr) {
-    Node& n = *oldest_;
-    if (n.waiting_flow) server_waiting_.erase(*n.waiting_flow);
-    forget_serving(n.id);
-    erase_node(n.id);
-    ++stats_.spans_dropped;
-  }
-}
-
-void Correlator::erase_node(uint64_t id) {
-  auto it = nodes_.find(id);
-  if (it == nodes_.end()) return;
-  Node& n = it->second;
-  (n.older ? n.older->newer : oldest_) = n.newer;
-  (n.newer ? n.newer->older : newest_) = n.older;
-  nodes_.erase(it);
-}
-
-Correlator::Node& Correlator::new_node(SpanKind kind, ThreadKey thread, uint64_t now_ns) {
-  drop_oldest_if_full();
-  uint64_t id = ids_.next_span_id();
-  Node& n = nodes_[id];
-  n.id = id;
-  n.kind = kind;
-  n.thread = thread;
-  n.created_ns = now_ns;
-  n.older = newest_;  // unordered_map nodes never move: the creation-order list can point at them
-  (newest_ ? newest_->newer : oldest_) = &n;
-  newest_ = &n;
-  return n;
-}
-
-void Correlator::settle_without_client(Node& n) {
-  if (n.traceparent) {
-    n.state = ParentState::Remote;
-    n.parent = n.traceparent->parent_span_id;
-    ++stats_.linked_traceparent;
-  } else {
-    n.state = ParentState::Root;
-    ++stats_.unlinked_server;
-  }
-}
-
-uint64_t Correlator::server_request(ThreadKey thread, uint64_t conn_gen, const FlowKey& flow, bool flow_valid,
-                                    std::optional<TraceParent> traceparent, uint64_t now_ns) {
-  Node& n = new_node(SpanKind::Server, thread, now_ns);
-  const uint64_t id = n.id;
-  n.traceparent = traceparent;
-  serving_[thread].push_back(Serving{id, conn_gen});
-  last_input_[thread] = id;
-
-  if (flow_valid) {
-    auto it = client_by_flow_.find(flow);
-    if (it != client_by_flow_.end()) {
-      uint64_t client = it->second;
-      client_by_flow_.erase(it);
-      link(n, client);
-      if (n.state == ParentState::Local) {
-        n.flow_link = true;
-        ++stats_.linked_cross_process;
-        return id;
-      }
-    }
-    if (n.state == ParentState::Unknown) {
-      auto [slot, inserted] = server_waiting_.emplace(flow, id);
-      if (inserted) {
-        n.waiting_flow = flow;
-        server_wait_order_.emplace_back(now_ns, id);
-        return id;
-      }
-    }
-  }
-  // No way to find a traced client for it: settle now.
-  if (n.state == ParentState::Unknown || n.state == ParentState::Root) settle_without_client(n);
-  return id;
-}
-
-void Correlator::forget_serving(uint64_t span_id) {
-  Node* n = node(span_id);
-  if (n == nullptr || n->kind != SpanKind::Server) return;
-  auto it = serving_.find(n->thread);
-  if (it == serving_.end()) return;
-  auto& v = it->second;
-  v.erase(std::remove_if(v.begin(), v.end(), [span_id](const Serving& s) { return s.span_id == span_id; }),
-          v.end());
-  if (v.empty()) {
-    serving_.erase(it);
-    last_input_.erase(n->thread);  // only consulted while the thread serves something
-  }
-}
-
-void Correlator::server_responding(uint64_t id) { forget_serving(id); }
-
-void Correlator::client_connected(ThreadKey thread, uint64_t conn_gen) {
-  if (auto found = serving_parent(thread); found.parent) connect_hint_[conn_gen] = *found.parent;
-}
-
-uint64_t Correlator::client_request(ThreadKey thread, uint64_t conn_gen, bool first_on_conn, const FlowKey& flow,
-                                    bool flow_valid, uint64_t now_ns) {
-  Node& n = new_node(SpanKind::Client, thread, now_ns);
-  const uint64_t id = n.id;
-
-  std::optional<uint64_t> parent;
-  auto hint = connect_hint_.find(conn_gen);
-  if (hint != connect_hint_.end()) {
-    if (first_on_conn && nodes_.count(hint->second)) parent = hint->second;
-    connect_hint_.erase(hint);
-  }
-  bool ambiguous = false;
-  if (!parent) {
-    ServingLookup found = serving_parent(thread);
-    parent = found.parent;
-    ambiguous = found.ambiguous;
-  }
-  if (parent) {
-    link(n, *parent);
-    if (n.state == ParentState::Local) ++stats_.linked_in_process;
-  }
-  if (n.state != ParentState::Local) {
-    n.state = ParentState::Root;
-    ++(ambiguous ? stats_.ambiguous_client : stats_.unlinked_client);
-  }
-
-  if (flow_valid) {
-    auto it = server_waiting_.find(flow);
-    if (it != server_waiting_.end()) {
-      Node* server = node(it->second);
-      server_waiting_.erase(it);
-      if (server != nullptr && server->state == ParentState::Unknown) {
-        server->waiting_flow.reset();
-        link(*server, id);
-        server->flow_link = server->state == ParentState::Local;
-        ++stats_.linked_cross_process;
-      }
-    } else {
-      client_by_flow_[flow] = id;
-      client_flow_expiry_.push_back(FlowExpiry{now_ns, flow, id});
-    }
-  }
-  return id;
-}
-
-void Correlator::span_finished(uint64_t id, Span&& span) {
-  Node* n = node(id);
-  if (n == nullptr) return;  // dropped at the memory bound (counted then)
-  forget_serving(id);
-  // A client's response read by a thread serving its parent: that thread's last input was for the parent.
-  if (n->kind == SpanKind::Client && n->state == ParentState::Local && serving_.count(n->thread))
-    last_input_[n->thread] = n->parent;
-  n->span = std::move(span);
-  n->finished = true;
-  n->end_ns = n->span.end_unix_ns;  // still monotonic here
-  emit_candidates_.push_back(id);
-}
-
-
-void Correlator::connection_closed(uint64_t conn_gen) { connect_hint_.erase(conn_gen); }
-
-void Correlator::discard(uint64_t id) {
-  Node* n = node(id);
-  if (n == nullptr) return;
-  if (n->waiting_flow) server_waiting_.erase(*n->waiting_flow);
-  forget_serving(id);
-  erase_node(id);
-}
-
-void Correlator::process_exited(uint32_t pid) {
-  std::erase_if(serving_, [pid](const auto& entry) { return entry.first.pid == pid; });
-  std::erase_if(last_input_, [pid](const auto& entry) { return entry.first.pid == pid; });
-}
-
-void Correlator::settle_unmatched_servers(uint64_t now_ns, bool all) {
-  while (!server_wait_order_.empty()) {
-    auto [created, id] = server_wait_order_.front();
-    if (!all && created + config_.link_window_ns > now_ns) break;
-    server_wait_order_.pop_front();
-    Node* n = node(id);
-    if (n == nullptr || n->state != ParentState::Unknown) continue;
-    if (n->waiting_flow) {
-      server_waiting_.erase(*n->waiting_flow);
-      n->waiting_flow.reset();
-    }
-    settle_without_client(*n);
-  }
-  while (!client_flow_expiry_.empty()) {
-    const FlowExpiry& e = client_flow_expiry_.front();
-    if (!all && e.created_ns + config_.link_window_ns > now_ns) break;
-    auto it = client_by_flow_.find(e.key);
-    if (it != client_by_flow_.end() && it->second == e.id) client_by_flow_.erase(it);
-    client_flow_expiry_.pop_front();
-  }
-}
-
-void Correlator::emit_tree(uint64_t root_id) {
-  Node* root = node(root_id);
-  if (root == nullptr) return;
-  if (!root->trace_known) {
-    if (root->state == ParentState::Remote && root->traceparent)
-      root->trace_id = root->traceparent->trace_id;
-    else
-      root->trace_id = ids_.trace_id_for(root->id);
-    root->trace_known = true;
-  }
-  batch_.clear();
+  const TraceId trace = root.trace_id;
+  const uint32_t root_slot = slot_of(root);
   constexpr size_t kNotInBatch = SIZE_MAX;
-  struct Item {
-    uint64_t id;
-    size_t parent_at;  // index of the parent's span in batch_, or kNotInBatch
-  };
-  std::vector<Item> stack{{root_id, kNotInBatch}};
-  std::vector<uint64_t> done;
-  while (!stack.empty()) {
-    const Item item = stack.back();
-    const uint64_t id = item.id;
-    stack.pop_back();
-    Node* n = node(id);
-    if (n == nullptr) continue;
-    if (id != root_id) {
-      n->trace_id = root->trace_id;
-      n->trace_known = true;
+  batch_.clear();
+  stack_.clear();
+  done_.clear();
+  stack_.push_back(Item{root_slot, kNotInBatch});
+  while (!stack_.empty()) {
+    const Item item = stack_.back();
+    stack_.pop_back();
+    Node& n = nodes_[item.slot];
+    if (item.slot != root_slot) {
+      n.trace_id = trace;
+      n.trace_known = true;
     }
-    const size_t at = n->finished ? batch_.size() : kNotInBatch;
-    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back({*it, at});
-    if (!n->finished) continue;  // emitted later on its own, with the trace id it now has
-    Span& s = n->span;
-    s.trace_id = n->trace_id;
-    s.span_id = n->id;
+    const size_t at = n.finished ? batch_.size() : kNotInBatch;
+    // Children in creation order: push them reversed.
+    const size_t first = stack_.size();
+    for (uint32_t c = n.first_child; c != kNil; c = nodes_[c].next_sibling) stack_.push_back(Item{c, at});
+    std::reverse(stack_.begin() + static_cast<std::ptrdiff_t>(first), stack_.end());
+    if (!n.finished) continue;  // emitted later on its own, with the trace id it now has
+    Span& s = spans_[item.slot];
+    s.trace_id = n.trace_id;
+    s.span_id = n.span_id;
     s.parent_span_id = 0;
     s.remote_parent = false;
-    if (n->state == ParentState::Local) {
-      s.parent_span_id = n->parent;
-    } else if (n->state == ParentState::Remote) {
-      s.parent_span_id = n->parent;
+    if (n.state == ParentState::Local) {
+      s.parent_span_id = n.parent_span_id;
+    } else if (n.state == ParentState::Remote) {
+      s.parent_span_id = n.remote_parent;
       s.remote_parent = true;
     }
     s.start_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.start_unix_ns) + config_.mono_to_unix_ns);
     s.end_unix_ns = static_cast<uint64_t>(static_cast<int64_t>(s.end_unix_ns) + config_.mono_to_unix_ns);
-    if (n->flow_link && n->state == ParentState::Local && item.parent_at != kNotInBatch)
+    if (n.flow_link && n.state == ParentState::Local && item.parent_at != kNotInBatch)
       nest_in(batch_[item.parent_at], s);
     ++stats_.spans;
     if (s.kind == SpanKind::Server)
@@ -343,17 +475,26 @@ void Correlator::emit_tree(uint64_t root_id) {
     else
       ++stats_.spans_client;
     batch_.push_back(std::move(s));
-    done.push_back(id);
+    done_.push_back(item.slot);
   }
-  for (uint64_t id : done) erase_node(id);
+  // Unfinished nodes stay (emitted later on their own, with the trace id and parent span id they now
+  // have); the handles of their released parents go stale.
+  for (uint32_t slot : done_) {
+    Node& n = nodes_[slot];
+    // Parents come before their children in done_: a parent released here is gone (nothing to unlink
+    // from); an unfinished one stays and must forget this child.
+    const Node* parent = n.state == ParentState::Local ? node(n.parent) : nullptr;
+    if (parent == nullptr) n.state = ParentState::Root;
+    release(n);
+  }
   if (!batch_.empty()) sink_.emit(batch_);
 }
 
 void Correlator::emit_due(uint64_t now_ns, bool all) {
-  std::vector<uint64_t> deferred;
+  deferred_.clear();
   while (!emit_candidates_.empty()) {
-    uint64_t id = emit_candidates_.front();
-    Node* n = node(id);
+    const SpanHandle h = emit_candidates_.front();
+    Node* n = node(h);
     if (n == nullptr) {
       emit_candidates_.pop_front();
       continue;
@@ -362,42 +503,50 @@ void Correlator::emit_due(uint64_t now_ns, bool all) {
     emit_candidates_.pop_front();
     switch (n->state) {
       case ParentState::Unknown:
-        deferred.push_back(id);  // still waiting for its client; settles after link_window_ns
+        deferred_.push_back(h);  // still waiting for its client; settles after the link window
         break;
       case ParentState::Local:
-        if (nodes_.count(n->parent)) break;  // goes out with its parent's tree
+        if (node(n->parent) != nullptr) break;  // goes out with its parent's tree
         if (!n->trace_known) {
           n->state = ParentState::Root;  // parent dropped at the memory bound
           ++stats_.unlinked_server;
         }
-        emit_tree(id);
+        emit_tree(*n);
         break;
       case ParentState::Root:
       case ParentState::Remote:
-        emit_tree(id);
+        emit_tree(*n);
         break;
     }
   }
-  for (auto it = deferred.rbegin(); it != deferred.rend(); ++it) emit_candidates_.push_front(*it);
+  for (auto it = deferred_.rbegin(); it != deferred_.rend(); ++it) emit_candidates_.push_front(*it);
 }
 
 void Correlator::advance(uint64_t now_ns) {
-  settle_unmatched_servers(now_ns, false);
+  settle_unmatched(now_ns, false);
   emit_due(now_ns, false);
 }
 
 void Correlator::flush() {
-  settle_unmatched_servers(0, true);
+  settle_unmatched(0, true);
   emit_due(0, true);
   // Whatever is left never finished (should not happen after connections were closed): drop, counted.
-  stats_.spans_dropped += nodes_.size();
+  stats_.spans_dropped += live_;
   nodes_.clear();
-  oldest_ = newest_ = nullptr;
-  serving_.clear();
-  last_input_.clear();
-  connect_hint_.clear();
-  client_by_flow_.clear();
-  server_waiting_.clear();
+  spans_.clear();
+  free_.clear();
+  live_ = 0;
+  oldest_ = newest_ = kNil;
+  for (auto& rule : rules_) rule->clear();
+  connect_hints_.clear();
+  clients_by_wire_.clear();
+  servers_waiting_.clear();
+  nat_clients_.clear();
+  nat_servers_.clear();
+  client_wire_expiry_.clear();
+  nat_client_expiry_.clear();
+  server_wait_.clear();
+  emit_candidates_.clear();
   sink_.flush();
 }
 

@@ -1,152 +1,221 @@
 // Builds call chains: decides each span's parent and trace id, and hands finished traces to the sink.
 //
-// Rules, in order of strength (see README "How chains are built"):
-//  1. Across processes on this node: a server span whose request has the same wire identity (client
-//     endpoint, server endpoint, TCP sequence number of the first request byte) as a traced client span
-//     is that client span's child.
-//  2. Inside a process: a client span is the child of the request its thread is serving when the client
-//     connects (new connection) or writes the request (reused connection). "Serving" means the thread read
-//     the request's head (its body may still be coming) and has not started the response. A thread serving requests of one connection
-//     serves the oldest unanswered one (pipelining). A thread serving requests of several connections (an
-//     event loop) is handling the request whose input it consumed last: the request it read last, or the
-//     request whose downstream response it read last (sequential fan-out). If that input belongs to no
-//     request still being served, the span is left a root and counted as ambiguous. A thread serving
-//     nothing: root.
+// Rules, in order of strength (README "How chains are built"):
+//  1. Across processes on this node, by the wire. A server span and a traced client span of the same
+//     request: equal wire identity (client endpoint, server endpoint, TCP sequence number of the first
+//     request byte; for loopback addresses also the same network namespace, since every namespace has its
+//     own loopback). Through address translation on the node (DNAT, SNAT, both; NAT never changes TCP
+//     sequence numbers): the same sequence number of the first request byte AND of the first response
+//     byte, in the same address family, within the link window, and no other span of that side with the
+//     same pair (a duplicate pair links nothing and is counted in nat_ambiguous). The server span is the
+//     client span's child.
+//  2. Inside a process: a client span is the child of the request its caller was working for, decided
+//     by the in-process rules (in_process_rule.h; thread_rule.h) at the connect (new connection) or at the
+//     request write (reused connection). A rule that cannot single out one request abstains: the span is a
+//     root, counted by reason (PipelineStats ambiguous_*).
 //  3. An incoming W3C traceparent header on a server span with no traced client: the span keeps the
 //     header's trace id and parent span id.
 // Otherwise the span is a root of its own trace and counted as unlinked.
 // Nesting: the two spans of one exchange linked by rule 1 are clamped so that the server span lies inside
 // the client span (client start <= server start, server end <= client end). Both clamps are causally exact
-// bounds when the capture only knows when socket calls returned: the client's write began before the
-// server's read that got its bytes returned, and the server's response write began before the client's
-// read of it returned. Server spans wait up to
-// link_window_ns for their client (events from two CPUs can arrive out of order); a trace is emitted
-// trace_linger_ns after its root ended, so children that end late still come with it.
+// bounds when the capture only knows when socket calls returned.
+// Windows: a server span waits for its client (events from two CPUs arrive out of order; through NAT
+// until both response sequence numbers are known) until link_window_ns after it was read and after its
+// response began; a trace is emitted trace_linger_ns after its root ended, so late children come with it.
+// Memory: spans live in a slab addressed by SpanHandle (slot + generation), children in intrusive lists,
+// lookups in flat open-addressing tables: nothing is allocated per span once the tables are warm, except
+// what the span's own fields hold. At most max_pending_spans: the oldest is dropped (spans_dropped).
 #pragma once
 
+#include <array>
+#include <cstring>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "common/ids.h"
 #include "common/net.h"
 #include "common/pipeline_config.h"
 #include "common/pipeline_stats.h"
+#include "correlate/flat_map.h"
+#include "correlate/in_process_rule.h"
+#include "correlate/traceparent.h"
 #include "sinks/sink.h"
 #include "spans/span.h"
 
 namespace cs {
 
-// Parsed W3C traceparent: version 00 "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>".
-struct TraceParent {
-  TraceId trace_id;
-  uint64_t parent_span_id = 0;
-};
-std::optional<TraceParent> parse_traceparent(std::string_view value);
+class ThreadRule;
 
-struct ThreadKey {
-  uint32_t pid = 0;
-  uint32_t tid = 0;
-  bool operator==(const ThreadKey& o) const { return pid == o.pid && tid == o.tid; }
-};
-struct ThreadKeyHash {
-  size_t operator()(const ThreadKey& k) const { return (static_cast<size_t>(k.pid) << 32) ^ k.tid; }
+// A request's identity on the wire as one end of the connection saw it.
+struct WireEnd {
+  bool valid = false;   // the TCP sequence numbers are known
+  FlowKey flow;         // client endpoint, server endpoint, sequence number of the first request byte
+  uint32_t netns = 0;   // network namespace of this end's socket
 };
 
 class Correlator {
  public:
   Correlator(const PipelineConfig& config, SpanSink& sink, PipelineStats& stats);
+  ~Correlator();
+  Correlator(const Correlator&) = delete;
+  Correlator& operator=(const Correlator&) = delete;
 
-  // A server read a whole request on connection `conn_gen` with thread `thread`. Returns the span id.
-  uint64_t server_request(ThreadKey thread, uint64_t conn_gen, const FlowKey& flow, bool flow_valid,
-                          std::optional<TraceParent> traceparent, uint64_t now_ns);
-  // The server began writing the response to span `id`: its thread no longer serves it.
-  void server_responding(uint64_t id);
-  // A client connected on `conn_gen` from `thread`: remembers which request the thread was serving.
-  void client_connected(ThreadKey thread, uint64_t conn_gen);
-  // A client wrote a whole request on connection `conn_gen`. Returns the span id.
-  uint64_t client_request(ThreadKey thread, uint64_t conn_gen, bool first_on_conn, const FlowKey& flow,
-                          bool flow_valid, uint64_t now_ns);
-  // The span is complete (times still CLOCK_MONOTONIC; converted on emission).
-  void span_finished(uint64_t id, Span&& span);
-  // A span opened for a request that never completed (its bytes were lost): forget it.
-  void discard(uint64_t id);
-  // Connection ended: its unanswered requests are no longer served by anyone.
-  void connection_closed(uint64_t conn_gen);
+  // Registers a runtime-specific in-process rule; it is asked before the generic thread rule (and before
+  // rules registered earlier).
+  void add_rule(std::unique_ptr<InProcessRule> rule);
+
+  // Evidence from the connection layer, in event order.
+  void io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns);
+  void client_connected(const ExecContext& exec, uint64_t conn, uint64_t now_ns);
+  void connection_closed(uint64_t conn);
   void process_exited(uint32_t pid);
+
+  // A server read the head of a request on `conn`. Returns the span's handle.
+  SpanHandle server_request(const ExecContext& exec, uint64_t conn, const WireEnd& wire,
+                            std::optional<TraceParent> traceparent, uint64_t now_ns);
+  // A client wrote a request on `conn` (`first_on_conn`: the connection's first). Returns the handle.
+  SpanHandle client_request(const ExecContext& exec, uint64_t conn, bool first_on_conn, const WireEnd& wire,
+                            uint64_t now_ns);
+  // The server began writing the response of span `h`: its caller no longer serves the request.
+  void response_started(SpanHandle h);
+  // The span is complete (times still CLOCK_MONOTONIC; converted on emission). `response_seq`: TCP sequence
+  // number of the response's first byte, when there was a response and the sequence is known.
+  void span_finished(SpanHandle h, Span&& span, bool response_seq_valid = false, uint32_t response_seq = 0);
+  // A span opened for a request that never completed (its bytes were lost): forget it.
+  void discard(SpanHandle h);
 
   void advance(uint64_t now_ns);  // settle links and emit due traces
   void flush();                   // end of input: settle and emit everything
 
+  size_t pending_spans() const { return live_; }
 
  private:
   enum class ParentState : uint8_t { Unknown, Root, Local, Remote };
+  static constexpr uint32_t kNil = UINT32_MAX;
   struct Node {
-    uint64_t id = 0;
+    uint32_t gen = 0;
+    bool used = false;
     SpanKind kind = SpanKind::Server;
-    ThreadKey thread;
     ParentState state = ParentState::Unknown;
-    uint64_t parent = 0;             // Local: parent node id; Remote: parent span id from traceparent
-    std::optional<TraceParent> traceparent;
-    bool trace_known = false;
-    TraceId trace_id;
     bool finished = false;
+    bool trace_known = false;
+    bool flow_link = false;      // server: its parent is the client span of its request (rule 1)
+    bool has_traceparent = false;
+    bool exact_waiting = false;  // server: in servers_waiting_ under its exact wire key
+    bool exact_matched = false;  // client: a server took it by the exact wire identity
+    bool nat_waiting = false;    // in the NAT table of its side
+    bool serving = false;        // server: a rule may still consider its request served
+    uint64_t span_id = 0;
+    SpanHandle parent = 0;       // Local: the parent node (gone once the parent's trace was emitted)
+    uint64_t parent_span_id = 0; // Local: the parent's span id
+    uint64_t remote_parent = 0;  // Remote: from traceparent
+    TraceParent traceparent;
+    TraceId trace_id;
     uint64_t created_ns = 0;
-    uint64_t end_ns = 0;             // CLOCK_MONOTONIC end once finished
-    std::optional<FlowKey> waiting_flow;  // server: still in server_waiting_ under this key
-    bool flow_link = false;          // server: its parent is the client span of its request (rule 1)
-    Span span;
-    std::vector<uint64_t> children;
-    Node* older = nullptr;  // creation order
-    Node* newer = nullptr;
-  };
-  struct Serving {                   // a request a thread is serving
-    uint64_t span_id;
-    uint64_t conn_gen;
+    uint64_t settle_at_ns = 0;   // server: settles without a client after this
+    uint64_t end_ns = 0;         // CLOCK_MONOTONIC end once finished
+    WireEnd wire;
+    uint32_t response_seq = 0;
+    uint32_t first_child = kNil, last_child = kNil, next_sibling = kNil;
+    uint32_t older = kNil, newer = kNil;  // creation order (memory bound)
   };
 
-  struct ServingLookup {
-    std::optional<uint64_t> parent;
-    bool ambiguous = false;
+  struct ExactKey {
+    FlowKey flow;
+    uint32_t loopback_netns = 0;  // the namespace when the addresses are loopback, else 0
+    bool operator==(const ExactKey& o) const { return loopback_netns == o.loopback_netns && flow == o.flow; }
   };
-  ServingLookup serving_parent(ThreadKey thread) const;
-  Node& new_node(SpanKind kind, ThreadKey thread, uint64_t now_ns);
-  // A server span with no traced client: remote parent from its traceparent, else a root.
-  void settle_without_client(Node& n);
-  void link(Node& child, uint64_t parent_id);
-  // The rule-1 pair of one exchange: clamps the server span inside the client span (the nesting rule
-  // above). Applied when the trace is emitted, to spans emitted together.
-  static void nest_in(Span& client, Span& server);
-  void settle_unmatched_servers(uint64_t now_ns, bool all);
-  void emit_due(uint64_t now_ns, bool all);
-  void emit_tree(uint64_t root_id);
+  struct ExactKeyHash {
+    size_t operator()(const ExactKey& k) const {
+      // One multiply-mix over the words that differ between requests (sequence, ports, low address bytes).
+      uint64_t a, b, c, d;
+      std::memcpy(&a, k.flow.client.addr, 8);
+      std::memcpy(&b, k.flow.client.addr + 8, 8);
+      std::memcpy(&c, k.flow.server.addr, 8);
+      std::memcpy(&d, k.flow.server.addr + 8, 8);
+      uint64_t h = static_cast<uint64_t>(k.flow.seq) << 32 | k.flow.client.port << 16 | k.flow.server.port;
+      h ^= (a + 3 * b) * 0x9e3779b97f4a7c15ULL ^ (c + 5 * d + k.loopback_netns) * 0xc2b2ae3d27d4eb4fULL;
+      return static_cast<size_t>(mix64(h));
+    }
+  };
+  struct NatKey {
+    uint32_t request_seq = 0;
+    uint32_t response_seq = 0;
+    uint16_t family = 0;
+    bool operator==(const NatKey& o) const {
+      return request_seq == o.request_seq && response_seq == o.response_seq && family == o.family;
+    }
+  };
+  struct NatKeyHash {
+    size_t operator()(const NatKey& k) const {
+      return mix64((static_cast<uint64_t>(k.request_seq) << 32 | k.response_seq) ^ k.family);
+    }
+  };
+  struct Expiry {
+    uint64_t at_ns;
+    SpanHandle h;
+  };
+
+  static SpanHandle handle_of(uint32_t slot, uint32_t gen) { return static_cast<uint64_t>(gen) << 32 | slot; }
+  Node* node(SpanHandle h);
+  SpanHandle handle(const Node& n) const { return handle_of(slot_of(n), n.gen); }
+  uint32_t slot_of(const Node& n) const { return static_cast<uint32_t>(&n - nodes_.data()); }
+  Node& new_node(SpanKind kind, uint64_t now_ns);
+  void release(Node& n);  // the only way a node leaves the slab
+  void unlink_child(Node& child);
+  void forget_wire(Node& n);  // out of every wire table
   void drop_oldest_if_full();
-  void erase_node(uint64_t id);  // the only way a node leaves nodes_ (keeps the creation list)
-  void forget_serving(uint64_t span_id);
-  Node* node(uint64_t id);
+
+  static ExactKey exact_key(const WireEnd& w);
+  static NatKey nat_key(const Node& n);
+  static bool nat_compatible(const Node& client, const Node& server);
+  RuleAnswer decide(const CallSite& call);
+  void count_abstain(Abstain reason);
+  void settle_without_client(Node& n);
+  void link(Node& child, SpanHandle parent);
+  void link_by_wire(Node& server, Node& client, bool nat);
+  void nat_offer(Node& n, uint64_t now_ns);
+  static void nest_in(Span& client, Span& server);
+  void settle_unmatched(uint64_t now_ns, bool all);
+  void emit_due(uint64_t now_ns, bool all);
+  void emit_tree(Node& root);
 
   const PipelineConfig& config_;
   SpanSink& sink_;
   PipelineStats& stats_;
   IdGenerator ids_;
-  std::unordered_map<uint64_t, Node> nodes_;
-  Node* oldest_ = nullptr;  // creation-order list through the nodes, for the memory bound
-  Node* newest_ = nullptr;
-  std::unordered_map<FlowKey, uint64_t, FlowKeyHash> client_by_flow_;  // client spans by wire identity
-  std::unordered_map<FlowKey, uint64_t, FlowKeyHash> server_waiting_;  // server spans still unlinked
-  struct FlowExpiry {
-    uint64_t created_ns;
-    FlowKey key;
-    uint64_t id;
+
+  std::vector<Node> nodes_;      // the slab
+  std::vector<Span> spans_;      // the finished span of each slot (kept apart: nodes stay small)
+  std::vector<uint32_t> free_;   // free slots
+  size_t live_ = 0;
+  uint32_t oldest_ = kNil, newest_ = kNil;
+
+  std::vector<std::unique_ptr<InProcessRule>> rules_;  // asked in order; the thread rule is last
+  struct Hint {
+    SpanHandle parent = 0;
+    Abstain reason = Abstain::None;
   };
-  std::deque<FlowExpiry> client_flow_expiry_;
-  std::unordered_map<ThreadKey, std::vector<Serving>, ThreadKeyHash> serving_;  // by thread, read order
-  std::unordered_map<uint64_t, uint64_t> connect_hint_;   // conn_gen -> server span the connect was for
-  std::unordered_map<ThreadKey, uint64_t, ThreadKeyHash> last_input_;  // thread -> request its last input was for
-  std::deque<std::pair<uint64_t, uint64_t>> server_wait_order_;  // (created_ns, id) of waiting servers
-  std::deque<uint64_t> emit_candidates_;                  // finished nodes that may be roots
+  FlatMap<uint64_t, Hint> connect_hints_;  // connection -> decision at its connect
+
+  FlatMap<ExactKey, SpanHandle, ExactKeyHash> clients_by_wire_;   // client spans by exact wire identity
+  FlatMap<ExactKey, SpanHandle, ExactKeyHash> servers_waiting_;   // server spans not linked yet
+  std::deque<Expiry> client_wire_expiry_;
+  FlatMap<NatKey, SpanHandle, NatKeyHash> nat_clients_;
+  FlatMap<NatKey, SpanHandle, NatKeyHash> nat_servers_;
+  std::deque<Expiry> nat_client_expiry_;
+  std::deque<Expiry> server_wait_;        // servers waiting for a client, by (roughly) settle time
+  std::deque<SpanHandle> emit_candidates_;  // finished nodes that may be roots, in finish order
+  std::vector<SpanHandle> deferred_;
+  struct Item {
+    uint32_t slot;
+    size_t parent_at;
+  };
+  std::vector<Item> stack_;
+  std::vector<uint32_t> done_;
   std::vector<Span> batch_;
 };
 

@@ -116,8 +116,19 @@ std::vector<MetricFamily> AgentStats::families() const {
     MetricFamily& f = b.add("callscope_spans_unlinked_total", "Spans left roots, by reason.", "{span}", C, {"reason"});
     b.series(f, {"server_no_traced_client"}, d(p.unlinked_server));
     b.series(f, {"client_thread_serving_nothing"}, d(p.unlinked_client));
-    b.series(f, {"client_ambiguous"}, d(p.ambiguous_client));
+    // Ambiguous client spans (the agent abstained), by reason; what no reason covers is "other".
+    const uint64_t by_reason = p.ambiguous_several_requests + p.ambiguous_batched_inputs +
+                               p.ambiguous_no_causing_input + p.ambiguous_goroutine + p.ambiguous_parent_gone;
+    b.series(f, {"ambiguous_several_requests"}, d(p.ambiguous_several_requests));
+    b.series(f, {"ambiguous_batched_inputs"}, d(p.ambiguous_batched_inputs));
+    b.series(f, {"ambiguous_no_causing_input"}, d(p.ambiguous_no_causing_input));
+    b.series(f, {"ambiguous_goroutine"}, d(p.ambiguous_goroutine));
+    b.series(f, {"ambiguous_parent_gone"}, d(p.ambiguous_parent_gone));
+    b.series(f, {"ambiguous_other"}, d(p.ambiguous_client > by_reason ? p.ambiguous_client - by_reason : 0));
+    b.series(f, {"nat_ambiguous"}, d(p.nat_ambiguous));
   }
+  b.one("callscope_spans_linked_nat_total", "Of the cross-process links, those made through address translation.",
+        "{span}", C, d(p.linked_cross_process_nat));
   b.one("callscope_spans_dropped_total", "Spans dropped at --max-pending-spans.", "{span}", C, d(p.spans_dropped));
   b.one("callscope_connections_tracked", "Connections tracked now.", "{connection}", G, d(p.connections_live));
   b.one("callscope_connections_evicted_total", "Connections dropped at --max-connections.", "{connection}", C,

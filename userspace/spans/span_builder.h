@@ -17,6 +17,9 @@
 //    With socket-level capture (entry unknown) a client span starts when the send of its first request
 //    byte returned and a server span ends when the send of its last response byte returned; the
 //    correlator clamps the two ends of one connection so that they still nest (correlator.h).
+//  - Evidence for the in-process rules (correlate/in_process_rule.h): every socket call of a traced socket
+//    (io: input or output, before its bytes are parsed), connects, requests read (server) and written
+//    (client) with the caller's thread, goroutine and runtime, and the start of each response.
 #pragma once
 
 #include <cstdint>
@@ -36,15 +39,37 @@ class SpanBuilder : public ConnectionObserver {
 
   std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) override;
   void connected(Connection& conn, const SyscallMeta& at) override;
+  void io(Connection& conn, Dir dir, const SyscallMeta& at) override;
   void closed(Connection& conn) override;
+
+  // Who made a call, and the runtime its process runs in (from the process table's name for it).
+  ExecContext exec_of(const SyscallMeta& at) const;
+  // The read being processed now (its data event), if it is one on connection `conn`.
+  const SyscallMeta* current_read_on(uint64_t conn) const {
+    return current_conn_ == conn && current_is_read_ ? &current_call_ : nullptr;
+  }
 
   // Builds the span of one exchange seen on `conn` (exposed for tests).
   static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
 
  private:
+  // A read of a connection whose protocol is being detected, not reported yet (see io()).
+  struct PendingOpaque {
+    bool held = false;
+    uint64_t conn = 0;
+    ExecContext exec;
+    Side side = Side::Server;
+    uint64_t at_ns = 0;
+  };
+  void flush_opaque();
+
   Correlator& correlator_;
   PipelineStats& stats_;
   const ProcessTable& processes_;
+  PendingOpaque opaque_;
+  SyscallMeta current_call_;   // the data event being processed (set by io, forgotten at a connect or close)
+  uint64_t current_conn_ = 0;
+  bool current_is_read_ = false;
 };
 
 }  // namespace cs

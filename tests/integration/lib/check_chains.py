@@ -6,6 +6,23 @@ stderr says what), 2 = bad usage.
 
 Usage:
   check_chains.py SPANS.jsonl --expect COUNT CHAIN [--expect COUNT CHAIN ...] [--allow-extra]
+  check_chains.py SPANS.jsonl --truth LOG [--truth LOG ...] [--id-pattern RE] [--max-wrong N]
+                  [--min-right-in F] [--min-right-cross F] [--label TEXT] [--summary-json FILE]
+
+Ground truth (--truth): the services of a test log, one JSON object per line, what each request they
+served caused: {"service": NAME, "received": ID or null, "sent": [ID, ...]}. A request id is the first
+group of --id-pattern (default '/r/([0-9A-Za-z_-]+)') in a span's name; services pass ids downstream that
+differ from the ids they received (a hash), so the agent cannot link by content. From the log the
+checker builds the true tree and counts, for every edge it implies:
+  cross-process edge: the client span that sent id X -> the server span that received X
+  in-process edge:    the server span that received R -> the client span that sent X, R caused X
+  right (the span's parent is the true one), wrong (another parent), abstained (the span is a root).
+A client span whose id has no cause in the log (the load generator's) must be a root: a parent there is
+wrong too. A whole chain is right when every edge below its root id is right. The report prints the
+counts; the check fails when wrong > --max-wrong (default 0), the share of right in-process edges is
+below --min-right-in (default 0) or that of cross-process edges below --min-right-cross (default 1.0).
+The structural checks below (format, dangling parents, one root per trace, windows) always apply;
+--expect is optional with --truth and traces matching no expectation are then allowed.
 
 CHAIN is a linear chain of spans from the root down, levels separated by '>':
     LEVEL := SERVICE ':' KIND ':' NAME [ ':' KEY=VALUE [',' KEY=VALUE ...] ]
@@ -20,6 +37,7 @@ CHAIN is a linear chain of spans from the root down, levels separated by '>':
            status=S    ok|error (default: derived from code by the contract: a server span is an error on
                        a 5xx response, a client span on a 4xx or 5xx response)
            minms=F     the span lasts at least F milliseconds
+  COUNT    N, or MIN-MAX (a range: e.g. chains that may be split where the agent abstains)
 Example:
   --expect 1 'curl:client:GET /a:code=200,port=18081>python3:server:GET /a:code=200,port=18081,pid=123>...'
 
@@ -28,7 +46,8 @@ Checks:
   * span ids are unique; every parent_span_id names a span of the same trace (else: dangling/cross-linked)
   * each trace has exactly one root; every child lies inside its parent's [start, end] window
   * a server span whose parent is a client span (the two ends of one connection) has the same
-    client/server address and port attributes as its parent
+    client/server address and port attributes as its parent (not with --translated: through NAT the
+    two ends see different tuples)
   * status matches the status code by the contract rule, name starts with http.request.method
   * each trace matches one expectation exactly (same depth, one child per level); the number of traces
     matching each expectation equals its COUNT; without --allow-extra, no trace may be left unmatched
@@ -205,7 +224,10 @@ class Level:
 
 class Expectation:
     def __init__(self, count, spec):
-        self.count = int(count)
+        lo, sep, hi = str(count).partition("-")
+        self.min_count = int(lo)
+        self.max_count = int(hi) if sep else self.min_count
+        self.count = count
         self.spec = spec
         self.levels = [Level(t.strip()) for t in spec.split(">")]
         self.matched = []  # list of (trace_id, bound id)
@@ -265,7 +287,7 @@ def load(path, problems):
     return spans
 
 
-def check(path, expectations, allow_extra):
+def check(path, expectations, allow_extra, translated=False):
     problems = []
     spans = load(path, problems)
     by_id = {}
@@ -298,7 +320,7 @@ def check(path, expectations, allow_extra):
             problems.append(f"child outside its parent's window:\n    parent {describe(parent)}\n"
                             f"    child  {describe(s)}")
             broken_traces.add(s["trace_id"])
-        if parent["kind"] == "client" and s["kind"] == "server":
+        if parent["kind"] == "client" and s["kind"] == "server" and not translated:
             endpoint = ("client.address", "client.port", "server.address", "server.port")
             pa, sa = parent["attributes"], s["attributes"]
             diff = [k for k in endpoint if pa.get(k) != sa.get(k)]
@@ -344,7 +366,7 @@ def check(path, expectations, allow_extra):
 
     for exp in expectations:
         got = len(exp.matched)
-        if got != exp.count:
+        if not exp.min_count <= got <= exp.max_count:
             problems.append(f"expected {exp.count} chain(s) '{exp.spec}', found {got}")
         ids = [b for _, b in exp.matched if b is not None]
         dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -369,24 +391,178 @@ def check(path, expectations, allow_extra):
     return problems, summary
 
 
+def load_truth(paths, problems):
+    """Returns {id: cause id or None} for every id a service received or sent."""
+    cause = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    received, sent = obj["received"], obj["sent"]
+                except (json.JSONDecodeError, KeyError, TypeError) as e:
+                    problems.append(f"truth {path}:{lineno}: malformed ({e}): {line.strip()[:200]}")
+                    continue
+                if received is not None:
+                    cause.setdefault(received, None)
+                for x in sent:
+                    if cause.get(x) not in (None, received):
+                        problems.append(f"truth: id {x} sent by the requests {cause[x]} and {received}")
+                    cause[x] = received
+    return cause
+
+
+def check_truth(spans, cause, id_re, problems):
+    """Counts right / wrong / abstained edges against the true tree. Returns the counts (a dict)."""
+    by_kind_id = {}
+    for s in spans:
+        m = id_re.search(s["name"])
+        if not m:
+            continue
+        key = (s["kind"], m.group(1))
+        if key in by_kind_id:
+            problems.append(f"truth: two {s['kind']} spans with id {m.group(1)}: {describe(s)}")
+        by_kind_id[key] = s
+    counts = {k: 0 for k in ("in_right", "in_wrong", "in_abstained", "cross_right", "cross_wrong",
+                             "cross_abstained", "root_wrong", "missing_client", "missing_server",
+                             "unknown_ids", "chains", "chains_right")}
+    edge_ok = {}  # id -> all edges into its spans right
+    wrong_examples = []
+
+    def judge(kind, child, parent, what):
+        got = child["parent_span_id"]
+        if got == parent["span_id"]:
+            counts[kind + "_right"] += 1
+            return True
+        if got == "":
+            counts[kind + "_abstained"] += 1
+        else:
+            counts[kind + "_wrong"] += 1
+            wrong_examples.append(f"wrong {what} parent:\n    want {describe(parent)}\n    child {describe(child)}")
+        return False
+
+    for (kind, ident), s in by_kind_id.items():
+        if ident not in cause:
+            counts["unknown_ids"] += 1
+    for ident, parent_id in cause.items():
+        client = by_kind_id.get(("client", ident))
+        server = by_kind_id.get(("server", ident))
+        ok = True
+        if server is None:
+            counts["missing_server"] += 1
+            ok = False
+        if client is None:
+            counts["missing_client"] += 1
+            ok = False
+        if client is not None and server is not None:
+            ok &= judge("cross", server, client, "cross-process")
+        if client is not None:
+            if parent_id is None:
+                if client["parent_span_id"] != "":
+                    counts["root_wrong"] += 1
+                    ok = False
+                    wrong_examples.append(f"a root request has a parent: {describe(client)}")
+            else:
+                up = by_kind_id.get(("server", parent_id))
+                if up is not None:
+                    ok &= judge("in", client, up, "in-process")
+                else:
+                    ok = False
+        edge_ok[ident] = ok
+    children = defaultdict(list)
+    for ident, parent_id in cause.items():
+        if parent_id is not None:
+            children[parent_id].append(ident)
+
+    def tree_ok(ident):
+        return edge_ok.get(ident, False) and all(tree_ok(c) for c in children.get(ident, []))
+
+    for ident, parent_id in cause.items():
+        if parent_id is None and ("client", ident) in by_kind_id:
+            counts["chains"] += 1
+            counts["chains_right"] += tree_ok(ident)
+    counts["wrong"] = counts["in_wrong"] + counts["cross_wrong"] + counts["root_wrong"]
+    return counts, wrong_examples
+
+
+def share(right, total):
+    return right / total if total else 1.0
+
+
+def truth_report(label, c):
+    n_in = c["in_right"] + c["in_wrong"] + c["in_abstained"]
+    n_cross = c["cross_right"] + c["cross_wrong"] + c["cross_abstained"]
+    return (f"truth{(' [' + label + ']') if label else ''}: in-process edges {n_in}: right {c['in_right']} "
+            f"({100 * share(c['in_right'], n_in):.1f}%), wrong {c['in_wrong']}, abstained {c['in_abstained']} | "
+            f"cross-process edges {n_cross}: right {c['cross_right']} ({100 * share(c['cross_right'], n_cross):.1f}%), "
+            f"wrong {c['cross_wrong']}, abstained {c['cross_abstained']} | roots with a parent {c['root_wrong']} | "
+            f"whole chains right {c['chains_right']}/{c['chains']} "
+            f"({100 * share(c['chains_right'], c['chains']):.1f}%) | missing spans: client {c['missing_client']}, "
+            f"server {c['missing_server']}")
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("spans", help="JSON-lines file written by callscope --format json")
     ap.add_argument("--expect", nargs=2, action="append", metavar=("COUNT", "CHAIN"), default=[])
     ap.add_argument("--allow-extra", action="store_true", help="traces matching no expectation are not errors")
+    ap.add_argument("--truth", action="append", default=[], metavar="LOG", help="ground-truth log of a service")
+    ap.add_argument("--id-pattern", default=r"/r/([0-9A-Za-z_-]+)", help="regex; group 1 is the request id")
+    ap.add_argument("--max-wrong", type=int, default=0)
+    ap.add_argument("--min-right-in", type=float, default=0.0)
+    ap.add_argument("--min-right-cross", type=float, default=1.0)
+    ap.add_argument("--translated", action="store_true",
+                    help="connections go through NAT: the two ends of a connection may see different addresses")
+    ap.add_argument("--allow-missing", action="store_true", help="logged requests may lack a client or server span")
+    ap.add_argument("--label", default="")
+    ap.add_argument("--summary-json", metavar="FILE",
+                    help="write the truth counts there (JSON); without --truth: each expectation's matches and ids")
     args = ap.parse_args(argv)
     try:
         expectations = [Expectation(c, s) for c, s in args.expect]
-    except ValueError as e:
-        print(f"check_chains: bad --expect: {e}", file=sys.stderr)
+        id_re = re.compile(args.id_pattern)
+    except (ValueError, re.error) as e:
+        print(f"check_chains: bad --expect or --id-pattern: {e}", file=sys.stderr)
         return 2
-    if not expectations:
-        print("check_chains: give at least one --expect COUNT CHAIN", file=sys.stderr)
+    if not expectations and not args.truth:
+        print("check_chains: give at least one --expect COUNT CHAIN or --truth LOG", file=sys.stderr)
         return 2
     try:
-        problems, summary = check(args.spans, expectations, args.allow_extra)
+        problems, summary = check(args.spans, expectations, args.allow_extra or bool(args.truth), args.translated)
+        if args.summary_json and not args.truth:
+            with open(args.summary_json, "w", encoding="utf-8") as f:
+                json.dump({"expectations": [{"spec": e.spec, "matched": len(e.matched),
+                                             "ids": sorted(b for _, b in e.matched if b is not None)}
+                                            for e in expectations]}, f)
+        if args.truth:
+            cause = load_truth(args.truth, problems)
+            if not cause:
+                problems.append("truth: the services logged no request")
+            spans = load(args.spans, [])
+            counts, wrong_examples = check_truth(spans, cause, id_re, problems)
+            report = truth_report(args.label, counts)
+            print(report, file=sys.stderr)
+            if args.summary_json:
+                with open(args.summary_json, "w", encoding="utf-8") as f:
+                    json.dump(dict(counts, label=args.label), f)
+            n_in = counts["in_right"] + counts["in_wrong"] + counts["in_abstained"]
+            n_cross = counts["cross_right"] + counts["cross_wrong"] + counts["cross_abstained"]
+            if not args.allow_missing and counts["missing_client"] + counts["missing_server"]:
+                problems.append(f"truth: spans missing for logged requests (client {counts['missing_client']}, "
+                                f"server {counts['missing_server']})")
+            if counts["wrong"] > args.max_wrong:
+                problems.append(f"truth: {counts['wrong']} wrong edge(s) (at most {args.max_wrong}):")
+                problems += ["  " + w for w in wrong_examples[:MAX_REPORTED]]
+            if share(counts["in_right"], n_in) < args.min_right_in:
+                problems.append(f"truth: {counts['in_right']}/{n_in} in-process edges right, want a share of at "
+                                f"least {args.min_right_in}")
+            if share(counts["cross_right"], n_cross) < args.min_right_cross:
+                problems.append(f"truth: {counts['cross_right']}/{n_cross} cross-process edges right, want a share "
+                                f"of at least {args.min_right_cross}")
     except OSError as e:
-        print(f"check_chains: cannot read {args.spans}: {e}", file=sys.stderr)
+        print(f"check_chains: cannot read {e.filename}: {e}", file=sys.stderr)
         return 1
     print(summary, file=sys.stderr)
     if problems:

@@ -118,6 +118,7 @@ BAD = [
     ("duplicate span id", "good_chain.jsonl", mutate(lambda l: l + [l[3]]), [(1, CHAIN)], (), "duplicate span_id"),
     ("unrelated extra trace", "good_chain.jsonl", mutate(unrelated_trace), [(1, CHAIN)], (), "match no expectation"),
     ("count mismatch", "good_chain.jsonl", None, [(2, CHAIN)], (), "expected 2 chain(s)"),
+    ("count outside range", "good_two_ids.jsonl", None, [("3-5", ID_CHAIN)], (), "expected 3-5 chain(s)"),
     ("server span ok on 5xx", "good_error_chain.jsonl", setitem(3, "status", "ok"), [(1, ERR_CHAIN)], (), "must be 'error'"),
     ("client span ok on 5xx", "good_error_chain.jsonl", setitem(2, "status", "ok"), [(1, ERR_CHAIN)], (), "must be 'error'"),
     ("server span error on 200", "good_chain.jsonl", setitem(1, "status", "error"), [(1, CHAIN)], (), "must be 'ok'"),
@@ -134,11 +135,99 @@ GOOD = [
     ("two expectations", "good_chain.jsonl", None, [(1, CHAIN), (0, ERR_CHAIN)], ()),
     ("long enough", "good_chain.jsonl", None, [(1, CHAIN.replace("pid=3002", "pid=3002,minms=7.5"))], ()),
     ("extra trace allowed", "good_chain.jsonl", mutate(unrelated_trace), [(1, CHAIN)], ("--allow-extra",)),
+    ("count range", "good_two_ids.jsonl", None, [("1-3", ID_CHAIN)], ()),
+    ("ends may disagree through NAT", "good_chain.jsonl", setattr_(3, "client.port", 40009), [(1, CHAIN)], ("--translated",)),
 ]
+
+
+def truth_spans():
+    """load generator -> A (/r/aaa1) -> B twice (/r/bbb1, /r/bbb2): 6 spans, one trace, plus the truth log."""
+    base = load("good_chain.jsonl")[0]
+    t0 = 1795000000000000000
+
+    def span(sid, parent, kind, ident, pid, start, end, port):
+        s = copy.deepcopy(base)
+        s.update(span_id=sid, parent_span_id=parent, kind=kind, name=f"GET /r/{ident}", **{"process.pid": pid,
+                 "thread.id": pid, "service.name": "python3", "start_time_unix_nano": t0 + start,
+                 "end_time_unix_nano": t0 + end})
+        s["attributes"].update({"url.path": f"/r/{ident}", "server.port": port, "client.port": 40000 + start})
+        return s
+    spans = [span("1" * 16, "", "client", "aaa1", 4100, 0, 100, 18081),
+             span("2" * 16, "1" * 16, "server", "aaa1", 4200, 0, 90, 18081),
+             span("3" * 16, "2" * 16, "client", "bbb1", 4200, 10, 40, 18082),
+             span("4" * 16, "3" * 16, "server", "bbb1", 4300, 10, 40, 18082),
+             span("5" * 16, "2" * 16, "client", "bbb2", 4200, 50, 80, 18082),
+             span("6" * 16, "5" * 16, "server", "bbb2", 4300, 50, 80, 18082)]
+    spans[2]["attributes"]["client.port"] = spans[3]["attributes"]["client.port"]
+    spans[4]["attributes"]["client.port"] = spans[5]["attributes"]["client.port"]
+    spans[0]["attributes"]["client.port"] = spans[1]["attributes"]["client.port"]
+    truth = [{"service": "A", "received": "aaa1", "sent": ["bbb1", "bbb2"]},
+             {"service": "B", "received": "bbb1", "sent": []}, {"service": "B", "received": "bbb2", "sent": []}]
+    return spans, truth
+
+
+def run_truth(spans, truth, extra=()):
+    with tempfile.TemporaryDirectory() as d:
+        sp, tr = os.path.join(d, "spans.jsonl"), os.path.join(d, "truth.jsonl")
+        with open(sp, "w") as f:
+            f.writelines(json.dumps(x) + "\n" for x in spans)
+        with open(tr, "w") as f:
+            f.writelines(json.dumps(x) + "\n" for x in truth)
+        proc = subprocess.run([sys.executable, CHECKER, sp, "--truth", tr] + list(extra), capture_output=True,
+                              text=True, timeout=60)
+        return proc.returncode, proc.stderr
+
+
+def split_off(spans, index):
+    """Makes spans[index] an abstained root: its subtree moves to a trace of its own."""
+    spans[index]["parent_span_id"] = ""
+    moved = {spans[index]["span_id"]}
+    for s in spans:
+        if s["span_id"] in moved or s["parent_span_id"] in moved:
+            moved.add(s["span_id"])
+            s["trace_id"] = "7" * 32
+    return spans
+
+
+def truth_cases():
+    """(description, mutation of (spans, truth), extra args, want rc, substring of the report)"""
+    def wrong_in(sp, tr):
+        sp[4]["parent_span_id"] = "4" * 16  # bbb2's client under B's server span: wrong in-process parent
+        sp[4]["start_time_unix_nano"] = sp[3]["start_time_unix_nano"]
+        sp[4]["end_time_unix_nano"] = sp[3]["end_time_unix_nano"]
+        sp[5]["start_time_unix_nano"] = sp[3]["start_time_unix_nano"]
+        sp[5]["end_time_unix_nano"] = sp[3]["end_time_unix_nano"]
+        return sp, tr
+
+    def wrong_cross(sp, tr):
+        sp[5]["parent_span_id"] = "3" * 16  # bbb2's server under bbb1's client
+        sp[5]["attributes"]["client.port"] = sp[2]["attributes"]["client.port"]
+        sp[5]["start_time_unix_nano"], sp[5]["end_time_unix_nano"] = sp[2]["start_time_unix_nano"], sp[2]["end_time_unix_nano"]
+        return sp, tr
+    return [
+        ("truth: all right", lambda sp, tr: (sp, tr), (), 0, "wrong 0, abstained 0"),
+        ("truth: whole chain counted", lambda sp, tr: (sp, tr), (), 0, "whole chains right 1/1"),
+        ("truth: wrong in-process edge", wrong_in, (), 1, "wrong in-process parent"),
+        ("truth: wrong cross-process edge", wrong_cross, (), 1, "wrong cross-process parent"),
+        ("truth: abstained edge is not wrong", lambda sp, tr: (split_off(sp, 4), tr), (), 0, "right 1 (50.0%), wrong 0, abstained 1"),
+        ("truth: abstained edges below the wanted share", lambda sp, tr: (split_off(sp, 4), tr), ("--min-right-in", "0.9"), 1, "in-process edges right, want"),
+        ("truth: abstained cross-process edge fails by default", lambda sp, tr: (split_off(sp, 5), tr), (), 1, "cross-process edges right, want"),
+        ("truth: missing span", lambda sp, tr: (sp[:5], tr), (), 1, "spans missing for logged requests"),
+        ("truth: same id sent by two requests", lambda sp, tr: (sp, tr + [{"received": "bbb1", "sent": ["bbb2"]}]), (), 1, "sent by the requests"),
+    ]
 
 
 def main():
     failures = 0
+    for desc, mut, extra, want_rc, needle in truth_cases():
+        spans, truth = truth_spans()
+        spans, truth = mut(spans, truth)
+        rc, out = run_truth(spans, truth, extra)
+        if rc != want_rc or needle not in out:
+            failures += 1
+            print(f"FAIL (want rc={want_rc} and {needle!r}, got rc={rc}): {desc}\n{out}")
+        else:
+            print(f"ok   {desc}")
     for desc, sample, mut, expects, extra in GOOD:
         lines = load(sample)
         rc, out = run(mut(lines) if mut else lines, expects, extra)
@@ -168,7 +257,7 @@ def main():
         print(f"FAIL (bad chain spec should be a usage error, rc={rc})\n{out}")
     else:
         print("ok   rejects: bad chain spec (usage error)")
-    total = len(GOOD) + len(BAD) + 2
+    total = len(GOOD) + len(BAD) + 2 + len(truth_cases())
     print(f"selftest_check_chains: {total - failures}/{total} cases behave")
     return 1 if failures else 0
 

@@ -214,11 +214,12 @@ TEST(PipelineChain, EventLoopReusedUpstreamConnection) {
   expect_child(r.one(50, SpanKind::Client, "GET /second"), r.one(30, SpanKind::Server, "GET /second"));
 }
 
-// Event loop with two requests in flight: reading one request's downstream answer, then calling again on
-// a reused connection, continues that request (sequential fan-out), not the one read last.
+// An ordered event loop (nginx: an input's handler runs to completion) with two requests in flight:
+// reading one request's downstream answer, then calling again on a reused connection, continues that
+// request (sequential fan-out), not the one read last. (Any other runtime abstains: correlate tests.)
 TEST(PipelineChain, EventLoopSequentialFanOutFollowsLastInput) {
   Scenario s;
-  Proc ngx{50, 50, "gw"};
+  Proc ngx{50, 50, "nginx"};
   Proc curl2{11, 11, "curl"};
   auto up1 = s.connect(ngx, 7, b31, 9, 40010, 8082);
   auto up2 = s.connect(ngx, 8, b32, 10, 40011, 8082);

@@ -1,0 +1,3 @@
+module callscope.test/callchain
+
+go 1.19
