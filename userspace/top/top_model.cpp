@@ -48,7 +48,7 @@ double TopModel::bucket_value(size_t b) {
   return kMin * std::pow(kFactor, static_cast<double>(b) - 0.5);
 }
 
-void TopModel::add(std::map<std::string, Acc>& m, const std::string& key, double seconds, bool error) {
+void TopModel::add(std::map<std::string, Acc, std::less<>>& m, const std::string& key, double seconds, bool error) {
   auto it = m.find(key);
   if (it == m.end()) it = m.emplace(key, Acc{}).first;
   Acc& a = it->second;
@@ -61,12 +61,13 @@ void TopModel::add(std::map<std::string, Acc>& m, const std::string& key, double
 
 void TopModel::emit(const std::vector<Span>& spans) {
   const size_t n = spans.size();
-  std::vector<uint8_t> paired(n, 0);
+  std::vector<uint8_t>& paired = paired_;  // reused: no allocation per batch once grown
+  paired.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     const Span& s = spans[i];
     if (s.kind != SpanKind::Server) continue;
     add(services_, s.service, seconds_of(s), s.error);
-    std::string client = "user";
+    std::string_view client = "user";
     if (s.parent_span_id != 0 && !s.remote_parent) {
       client = "?";
       for (size_t j = 0; j < n; ++j)
@@ -76,7 +77,7 @@ void TopModel::emit(const std::vector<Span>& spans) {
           break;
         }
     }
-    key_ = client + " -> " + s.service;
+    key_.assign(client).append(" -> ").append(s.service);
     add(edges_, key_, seconds_of(s), s.error);
   }
   for (size_t j = 0; j < n; ++j) {
@@ -86,12 +87,12 @@ void TopModel::emit(const std::vector<Span>& spans) {
     for (size_t i = 0; i < n && !has_server_child; ++i)
       has_server_child = spans[i].kind == SpanKind::Server && spans[i].parent_span_id == c.span_id;
     if (has_server_child) continue;
-    key_ = c.service + " -> " + peer_of(c);
+    key_.assign(c.service).append(" -> ").append(peer_of(c));
     add(edges_, key_, seconds_of(c), c.error);
   }
 }
 
-std::vector<TopRow> TopModel::close(std::map<std::string, Acc>& m, double seconds) {
+std::vector<TopRow> TopModel::close(std::map<std::string, Acc, std::less<>>& m, double seconds) {
   std::vector<TopRow> rows;
   for (auto it = m.begin(); it != m.end();) {
     Acc& a = it->second;

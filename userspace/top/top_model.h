@@ -51,13 +51,14 @@ class TopModel final : public SpanSink {
     uint64_t count = 0, errors = 0, total = 0;
     int idle = 0;
   };
-  void add(std::map<std::string, Acc>& m, const std::string& key, double seconds, bool error);
-  std::vector<TopRow> close(std::map<std::string, Acc>& m, double seconds);
+  void add(std::map<std::string, Acc, std::less<>>& m, const std::string& key, double seconds, bool error);
+  std::vector<TopRow> close(std::map<std::string, Acc, std::less<>>& m, double seconds);
 
   int keep_;
-  std::map<std::string, Acc> services_;
-  std::map<std::string, Acc> edges_;
-  std::string key_;
+  std::map<std::string, Acc, std::less<>> services_;
+  std::map<std::string, Acc, std::less<>> edges_;
+  std::string key_;              // reused
+  std::vector<uint8_t> paired_;  // reused
 };
 
 }  // namespace cs
