@@ -31,6 +31,13 @@ TEST_PKGS=(
   golang-go
   prometheus tmux
 )
+# Data-store tests (tests/integration/test_{redis,postgres,mariadb,memcached,flask_db_chain}.sh): the servers
+# (each test starts its own in a temp dir), psycopg 3 (extended query protocol), redis-py, and DBD::MariaDB
+# (server-side prepared statements).
+DB_TEST_PKGS=(
+  postgresql mariadb-server mariadb-client memcached
+  python3-psycopg python3-redis libdbd-mariadb-perl
+)
 # Kernel tests (tests/integration/test_kernel_*.sh): QEMU boots Debian's kernels with a busybox initramfs;
 # kmod resolves the modules it loads, cpio/xz-utils build it, the keyring checks the kernels' apt sources.
 KERNEL_TEST_PKGS=(
@@ -38,7 +45,7 @@ KERNEL_TEST_PKGS=(
 )
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${KERNEL_TEST_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${DB_TEST_PKGS[@]}" "${KERNEL_TEST_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -56,9 +63,10 @@ if [ ! -d "$OTLP_RECEIVER/node_modules/@opentelemetry/otlp-transformer" ]; then
   (cd "$OTLP_RECEIVER" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
-# Debian starts nginx/redis from their packages; our tests start their own instances on private ports,
-# so stop the packaged services to keep the machine quiet (ignore failures: no systemd in containers).
-for svc in nginx redis-server prometheus; do
+# Debian starts nginx/redis/postgresql/mariadb/memcached from their packages; our tests start their own
+# instances on private ports, so stop the packaged services to keep the machine quiet (ignore failures:
+# no systemd in containers).
+for svc in nginx redis-server postgresql mariadb memcached prometheus; do
   (service "$svc" stop >/dev/null 2>&1 || true)
 done
 echo "install-deps.sh: all dependencies present"

@@ -4,6 +4,7 @@
 #   BM_PipelineHttpKeepAliveNullSink      whole pipeline, spans discarded
 #   BM_PipelineHttpKeepAlive5pctLossJson  as the first, 5% of data events dropped
 #   BM_Http1SessionParseAndPair           HTTP/1.1 parser + request/response pairing only
+#   BM_Db<Protocol>/0, /1                 a data-store session alone (parse + pair; /1 also describe)
 # items_per_second = HTTP requests per CPU second. Extra arguments go to the benchmark binary
 # (e.g. --benchmark_filter=Json). Figures only: nothing is judged here.
 set -euo pipefail

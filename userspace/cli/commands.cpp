@@ -96,6 +96,7 @@ PipelineConfig pipeline_config(const Options& o, int64_t mono_to_unix) {
   c.mono_to_unix_ns = mono_to_unix;
   c.max_connections = o.max_connections;
   c.max_pending_spans = o.max_pending_spans;
+  c.raw_query_text = o.raw_query_text;
   return c;
 }
 

@@ -16,8 +16,9 @@ namespace {
 
 const char* kUsage = R"(callscope - zero-instrumentation call tracer (eBPF)
 
-Sees the HTTP/1.x requests that processes on this machine send each other over TCP, without touching
-them, and prints the call chains (distributed traces) they form.
+Sees the HTTP/1.x requests and the Redis, PostgreSQL, MySQL/MariaDB and memcached commands that processes
+on this machine send each other over TCP, without touching them, and prints the call chains (distributed
+traces) they form.
 
 Usage:
   callscope [OPTIONS]                  trace live (root or CAP_BPF+CAP_PERFMON); prints finished traces
@@ -103,6 +104,9 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "spans held while their trace completes; past it the oldest is dropped (counted)")
     ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
         "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
+    ("raw-query-text", "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
+        "sent, literals and values included, instead of with literals replaced by '?'. The spans then hold "
+        "payload (keys, values, whatever the queries carry); credentials (AUTH) stay hidden")
     ("no-color", "no ANSI colors in tree output")
     ("log-level", po::value<std::string>(&o.log_level)->default_value("info"),
         "trace|debug|info|warn|error; logs go to stderr")
@@ -245,6 +249,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   }
   if (o.mode == Options::Mode::Record && (!o.metrics_listen.empty() || !o.otlp_endpoint.empty()))
     return usage_error("record writes raw events only; metrics and exports run live or on a replay");
+  if (vm.count("raw-query-text")) o.raw_query_text = true;
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= o.log_level == l;

@@ -42,6 +42,7 @@ struct Options {
   double otlp_batch_interval_s = 1;
   double otlp_metrics_interval_s = 10;       // 0: no metrics over OTLP
   double top_interval_s = 1;                 // `callscope top` refresh
+  bool raw_query_text = false;     // database spans: db.query.text verbatim, literals included
 };
 
 // Parses argv. Returns 0 to go on, or an exit code (0 after --help/--version, 2 on a usage error, with

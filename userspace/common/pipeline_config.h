@@ -18,6 +18,8 @@ struct PipelineConfig {
   size_t max_processes = 65536;         // entries of the process table (pid -> comm)
   IdentityResolver* identities = nullptr;  // service identity of processes (identity/); nullptr: the comm
   size_t max_header_bytes = 64 * 1024;  // per message head buffered by a parser
+  // Database spans: db.query.text verbatim instead of with literals replaced by `?` (--raw-query-text).
+  bool raw_query_text = false;
   // Correlation windows.
   uint64_t link_window_ns = 500'000'000;   // wait this long for the client side of a server span
   uint64_t trace_linger_ns = 500'000'000;  // emit a trace this long after its root ended

@@ -22,7 +22,7 @@ struct Pipeline::Impl {
       : config(c),
         processes(config.max_processes, config.identities),
         correlator(config, sink, stats),
-        builder(correlator, stats, processes),
+        builder(correlator, stats, processes, config.raw_query_text),
         tracker(config, stats, builder, verdicts, protocols) {}
 
   PipelineConfig config;

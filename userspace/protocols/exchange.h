@@ -28,6 +28,8 @@ struct ExchangeContext {
   uint16_t server_port = 0;
   std::string_view client_address;
   uint16_t client_port = 0;
+  // Database protocols: db.query.text as sent (--raw-query-text) instead of with literals replaced by `?`.
+  bool raw_query_text = false;
 };
 
 // Appends server.address, server.port, client.address, client.port (in this order).

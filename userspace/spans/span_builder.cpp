@@ -76,11 +76,11 @@ class ConnExchangeSink : public ExchangeSink {
       ++stats_.unmatched_responses;
       return;
     }
-    if (conn_.is_client() && ex.has_response) completed();
+    if (conn_.is_client() && ex.has_response && ex.end == Exchange::End::Complete) completed();
     Pending& p = pending_[head_++];
     // The response's first sequence number: rule 1 through NAT.
     const bool seq_valid = ex.has_response && conn_.cursor(conn_.request_dir == Dir::Egress ? Dir::Ingress : Dir::Egress).seq_valid();
-    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service), seq_valid,
+    correlator_.span_finished(p.id, SpanBuilder::make_span(conn_, ex, p.service, builder_.raw_query_text()), seq_valid,
                               static_cast<uint32_t>(ex.response.start_pos));
   }
 
@@ -153,8 +153,9 @@ const char* end_message(Exchange::End end, bool has_response) {
 
 }  // namespace
 
-SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes)
-    : correlator_(correlator), stats_(stats), processes_(processes) {}
+SpanBuilder::SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes,
+                         bool raw_query_text)
+    : correlator_(correlator), stats_(stats), processes_(processes), raw_query_text_(raw_query_text) {}
 
 std::unique_ptr<ExchangeSink> SpanBuilder::exchange_sink_for(Connection& conn) {
   if (opaque_.held && opaque_.conn == conn.gen) opaque_.held = false;  // its bytes were a protocol's after all
@@ -206,7 +207,8 @@ void SpanBuilder::closed(Connection& conn) {
   correlator_.connection_closed(conn.gen);
 }
 
-Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service) {
+Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string_view service,
+                             bool raw_query_text) {
   Span s;
   const Message& req = ex.request;
   const bool client = c.is_client();
@@ -218,6 +220,7 @@ Span SpanBuilder::make_span(const Connection& c, const Exchange& ex, std::string
   ctx.server_port = client ? c.remote.port : c.local.port;
   ctx.client_address = client ? c.local_ip : c.remote_ip;
   ctx.client_port = client ? c.local.port : c.remote.port;
+  ctx.raw_query_text = raw_query_text;
   ex.describe(ctx, s);
 
   s.service.assign(service);

@@ -35,7 +35,9 @@ namespace cs {
 
 class SpanBuilder : public ConnectionObserver {
  public:
-  SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes);
+  // `raw_query_text`: database spans keep their query text verbatim (PipelineConfig::raw_query_text).
+  SpanBuilder(Correlator& correlator, PipelineStats& stats, const ProcessTable& processes,
+              bool raw_query_text = false);
 
   std::unique_ptr<ExchangeSink> exchange_sink_for(Connection& conn) override;
   void connected(Connection& conn, const SyscallMeta& at) override;
@@ -49,8 +51,12 @@ class SpanBuilder : public ConnectionObserver {
     return current_conn_ == conn && current_is_read_ ? &current_call_ : nullptr;
   }
 
+  // Database spans keep their query text verbatim (PipelineConfig::raw_query_text).
+  bool raw_query_text() const { return raw_query_text_; }
+
   // Builds the span of one exchange seen on `conn` (exposed for tests).
-  static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service);
+  static Span make_span(const Connection& conn, const Exchange& ex, std::string_view service,
+                        bool raw_query_text = false);
 
  private:
   // A read of a connection whose protocol is being detected, not reported yet (see io()).
@@ -66,6 +72,7 @@ class SpanBuilder : public ConnectionObserver {
   Correlator& correlator_;
   PipelineStats& stats_;
   const ProcessTable& processes_;
+  const bool raw_query_text_;
   PendingOpaque opaque_;
   SyscallMeta current_call_;   // the data event being processed (set by io, forgotten at a connect or close)
   uint64_t current_conn_ = 0;

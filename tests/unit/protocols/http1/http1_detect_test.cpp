@@ -27,7 +27,7 @@ TEST(Http1Detect, NotSureIsNo) {
 
 TEST(Http1Detect, RegistryHoldsHttp1) {
   const auto& all = protocol_registry();
-  ASSERT_EQ(all.size(), 1u);
+  ASSERT_GE(all.size(), 1u);  // the data stores follow (unit/protocols/registry_test.cpp)
   EXPECT_EQ(all[0]->name(), "http1");
   EXPECT_EQ(all[0], &http1_protocol());
 }
