@@ -41,8 +41,10 @@ std::string_view failure_type(const Span& s) {
   return "_OTHER";
 }
 
+// network.protocol.name ("http"), else the data store's db.system.name ("redis", "postgresql", ...).
 std::string_view protocol_of(const Span& s) {
   std::string_view p = str_attr(s, "network.protocol.name");
+  if (p.empty()) p = str_attr(s, "db.system.name");
   return p.empty() ? std::string_view("unknown") : p;
 }
 
@@ -244,6 +246,7 @@ void SpanMetrics::emit(const std::vector<Span>& spans) {
     w.service = c.service;
     w.peer = str_attr(c, "server.address");
     w.protocol = protocol_of(c);
+    w.database = !str_attr(c, "db.system.name").empty();
     w.seconds = seconds(c);
     w.error = c.error;
     w.end_ns = c.end_unix_ns;
@@ -259,8 +262,8 @@ void SpanMetrics::expire_locked(uint64_t now, bool all) {
     order_.pop_front();
     if (it == waiting_.end()) continue;  // paired meanwhile
     const Waiting& w = it->second;
-    edge(w.service, w.peer.empty() ? std::string_view("unknown") : std::string_view(w.peer), "virtual_node",
-         w.protocol, w.error, w.seconds, -1);
+    edge(w.service, w.peer.empty() ? std::string_view("unknown") : std::string_view(w.peer),
+         w.database ? "database" : "virtual_node", w.protocol, w.error, w.seconds, -1);
     waiting_.erase(it);
   }
 }

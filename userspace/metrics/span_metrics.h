@@ -15,7 +15,10 @@
 //    either span is an error; client and server durations go to their histograms. A root server span (or
 //    one with a remote parent) is a request from "user" (virtual node). A client span whose server span
 //    does not come within graph_wait_ns (span time) is a request to a virtual node named by its
-//    server.address. A server span whose traced client span is no longer known is unpaired.
+//    server.address (connection_type "database" for a data-store client span, else "virtual_node"). A
+//    server span whose traced client span is no longer known is unpaired.
+//  - The protocol label is network.protocol.name ("http"), else db.system.name ("redis", "postgresql",
+//    "mysql"/"mariadb", "memcached"); only HTTP spans make RED series.
 //  - Spans are counted once, in the pipeline thread, under the registry's lock (one lock per batch).
 #pragma once
 
@@ -52,6 +55,7 @@ class SpanMetrics final : public SpanSink {
     std::string protocol;
     double seconds = 0;
     bool error = false;
+    bool database = false;  // a data-store client span (db.system.name)
     uint64_t end_ns = 0;
   };
   void red(const Span& s);

@@ -165,3 +165,43 @@ TEST(MetricRegistry, SeriesBoundGoesToOneOverflowSeries) {
 
 }  // namespace
 }  // namespace cs
+
+namespace cs {
+namespace {
+
+Span db(uint64_t id, uint64_t parent, SpanKind kind, const std::string& service, const char* system, uint64_t start_ms,
+        uint64_t end_ms, bool error = false) {
+  Span s = test::make_span(id, parent, kind, "GET", start_ms * 1'000'000, end_ms * 1'000'000, service, 200);
+  s.attributes.push_back({"db.system.name", std::string(system)});
+  s.attributes.push_back({"server.address", std::string("10.0.0.5")});
+  s.attributes.push_back({"server.port", int64_t{6379}});
+  s.error = error;
+  return s;
+}
+
+TEST(SpanMetrics, DataStoreEdgesCarryTheirSystemAsProtocolAndNoRedSeries) {
+  MetricRegistry reg;
+  MetricsConfig cfg;
+  SpanMetrics m(reg, cfg);
+  // service_a -> redis-server (both traced), one failing; service_a -> an untraced PostgreSQL server.
+  m.emit({db(1, 0, SpanKind::Client, "service_a", "redis", 0, 2), db(2, 1, SpanKind::Server, "redis-server", "redis", 0, 1)});
+  m.emit({db(3, 0, SpanKind::Client, "service_a", "redis", 5, 7, true),
+          db(4, 3, SpanKind::Server, "redis-server", "redis", 5, 6, true)});
+  m.emit({db(5, 0, SpanKind::Client, "service_a", "postgresql", 10, 20)});
+  m.finish();
+  auto fs = reg.snapshot();
+  const auto& total = family(fs, "traces_service_graph_request_total");
+  ASSERT_NE(series(total, {"service_a", "redis-server", "", "redis"}), nullptr);
+  EXPECT_EQ(series(total, {"service_a", "redis-server", "", "redis"})->value, 2);
+  EXPECT_EQ(series(family(fs, "traces_service_graph_request_failed_total"), {"service_a", "redis-server", "", "redis"})
+                ->value,
+            1);
+  ASSERT_NE(series(total, {"service_a", "10.0.0.5", "database", "postgresql"}), nullptr);
+  EXPECT_EQ(series(total, {"service_a", "10.0.0.5", "database", "postgresql"})->value, 1);
+  for (const auto& s : total.series) EXPECT_NE(s.label_values[3], "unknown");
+  EXPECT_TRUE(family(fs, "http_server_request_duration_seconds").series.empty());
+  EXPECT_TRUE(family(fs, "http_client_request_duration_seconds").series.empty());
+}
+
+}  // namespace
+}  // namespace cs
