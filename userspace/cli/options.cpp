@@ -69,6 +69,9 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   exit_now = false;
   std::vector<uint32_t> ports;
   std::string buckets;
+  // Switches are bool_switch so that a config file can say "no-color = false" and mean it (an untyped
+  // switch would be on whatever its value in the file).
+  bool no_color = false, raw_query_text = false;
   po::options_description desc(kUsage);
   // clang-format off
   desc.add_options()
@@ -104,10 +107,10 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "spans held while their trace completes; past it the oldest is dropped (counted)")
     ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
         "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
-    ("raw-query-text", "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
+    ("raw-query-text", po::bool_switch(&raw_query_text), "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
         "sent, literals and values included, instead of with literals replaced by '?'. The spans then hold "
         "payload (keys, values, whatever the queries carry); credentials (AUTH) stay hidden")
-    ("no-color", "no ANSI colors in tree output")
+    ("no-color", po::bool_switch(&no_color), "no ANSI colors in tree output")
     ("log-level", po::value<std::string>(&o.log_level)->default_value("info"),
         "trace|debug|info|warn|error; logs go to stderr")
     ("config", po::value<std::string>(&o.config_file),
@@ -223,7 +226,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
     return usage_error("--capture-mode chooses the kernel capture; a replay runs on what was recorded");
   if (o.max_connections == 0 || o.max_pending_spans == 0)
     return usage_error("--max-connections and --max-pending-spans must be > 0");
-  if (vm.count("no-color")) o.color = false;
+  if (no_color) o.color = false;
   const std::string identity = vm["identity"].as<std::string>();
   if (identity != "proc" && identity != "comm") return usage_error("--identity must be proc or comm");
   o.proc_identity = identity == "proc";
@@ -249,7 +252,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   }
   if (o.mode == Options::Mode::Record && (!o.metrics_listen.empty() || !o.otlp_endpoint.empty()))
     return usage_error("record writes raw events only; metrics and exports run live or on a replay");
-  if (vm.count("raw-query-text")) o.raw_query_text = true;
+  if (raw_query_text) o.raw_query_text = true;
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= o.log_level == l;

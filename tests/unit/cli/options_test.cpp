@@ -48,6 +48,45 @@ TEST(Options, ConfigFileAndFlagsOverrideIt) {
   unlink(path);
 }
 
+std::string config_file(const std::string& text) {
+  char path[] = "/tmp/cs-config-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return "";
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Options, SwitchesInTheConfigFileHonourTheirValue) {
+  struct Case {
+    const char* file;
+    std::vector<std::string> flags;
+    bool color, raw_query_text;
+  };
+  for (const Case& c : {Case{"no-color = false\nraw-query-text = false\n", {}, true, false},
+                        Case{"no-color = true\nraw-query-text = true\n", {}, false, true},
+                        Case{"no-color = no\n", {"--raw-query-text"}, true, true},
+                        Case{"", {"--no-color"}, false, false},
+                        Case{"raw-query-text = 1\n", {"--no-color"}, false, true}}) {
+    const std::string path = config_file(c.file);
+    ASSERT_FALSE(path.empty());
+    std::vector<std::string> args{"--config", path};
+    args.insert(args.end(), c.flags.begin(), c.flags.end());
+    Options o;
+    EXPECT_EQ(parse(args, o), 0) << c.file;
+    EXPECT_EQ(o.color, c.color) << c.file;
+    EXPECT_EQ(o.raw_query_text, c.raw_query_text) << c.file;
+    unlink(path.c_str());
+  }
+  Options o;
+  ASSERT_EQ(parse({}, o), 0);
+  EXPECT_TRUE(o.color);
+  EXPECT_FALSE(o.raw_query_text);
+  const std::string bad = config_file("no-color = maybe\n");
+  EXPECT_EQ(parse({"--config", bad}, o), 2);
+  unlink(bad.c_str());
+}
+
 TEST(Options, TelemetryUsageErrors) {
   for (std::vector<std::string> bad : {std::vector<std::string>{"--otlp-protocol", "grpc"},
                                        {"--otlp-endpoint", "collector:4318"},
