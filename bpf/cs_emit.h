@@ -88,32 +88,12 @@ static __always_inline bool cs_resolve_msghdr(struct cs_user_buf *b)
 	return true;
 }
 
-/* One data event for call c on socket sk (state st). */
-static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_state *st, struct cs_call *c,
-					__u64 pid_tgid)
+/* Everything of a data event but its payload; the payload's length is `got`. */
+static __always_inline void cs_fill_data(struct cs_data_event *e, __u32 size, const struct sock *sk,
+					 struct cs_sock_state *st, const struct cs_call *c, __u64 pid_tgid, __u32 cap,
+					 __u32 got)
 {
-	struct cs_data_event *e;
-	__u32 cpu, cap, got = 0, size;
-
-	cpu = bpf_get_smp_processor_id();
-	e = bpf_map_lookup_elem(&cs_scratch, &cpu);
-	if (!e)
-		return 0;
-	cap = cs_payload_cap;
-	if (cap > CS_MAX_PAYLOAD)
-		cap = CS_MAX_PAYLOAD;
-	cap = cs_min_u32(cap, c->len);
-	cs_resolve_msghdr(&c->buf);
-	if (c->buf.kind == CS_KIND_BUF)
-		got = cs_copy_buf(e->payload, c->buf.addr, cap);
-	else if (c->buf.kind == CS_KIND_IOV)
-		got = cs_copy_iov(e->payload, c->buf.addr, c->buf.count, cap);
-	if (got > CS_MAX_PAYLOAD)
-		got = CS_MAX_PAYLOAD;
-	got &= CS_LEN_MASK;
-
-	size = sizeof(*e) + got;
-	cs_fill_header(&e->hdr, CS_EV_DATA, size, pid_tgid, bpf_ktime_get_ns());
+	cs_fill_data_header(&e->hdr, size, pid_tgid, bpf_ktime_get_ns(), st);
 	cs_fill_sock_ref(&e->sock, sk, st, c->buf.fd);
 	e->enter_ns = c->enter_ns;
 	e->goid = cs_current_goid(pid_tgid);
@@ -132,8 +112,88 @@ static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_st
 		cs_stat_add(CS_STAT_TRUNCATED, 1);
 		cs_stat_add(CS_STAT_TRUNCATED_BYTES, c->len - got);
 	}
+}
+
+/*
+ * A record with room for `want` payload bytes is reserved in the ring buffer in one of a few fixed slot
+ * sizes (the verifier needs a constant size) and the single user buffer is copied straight into it: no
+ * staging copy. The slot may be up to twice the bytes used; hdr.size says the slot, captured the bytes.
+ */
+#define CS_DIRECT_SLOT(B)                                                                             \
+	if (want <= (B)) {                                                                            \
+		e = bpf_ringbuf_reserve(&cs_events, sizeof(*e) + (B), 0);                             \
+		if (!e)                                                                               \
+			goto full;                                                                    \
+		n = want;                                                                             \
+		barrier_var(n);                                                                       \
+		if (n > (B))                                                                          \
+			n = (B);                                                                      \
+		if (n > 0 && bpf_probe_read_user(e->payload, n, (const void *)c->buf.addr)) {         \
+			cs_stat_add(CS_STAT_READ_ERRORS, 1);                                          \
+			n = 0;                                                                        \
+		}                                                                                     \
+		size = sizeof(*e) + (B);                                                              \
+		goto fill;                                                                            \
+	}
+
+static __always_inline int cs_emit_data_direct(const struct sock *sk, struct cs_sock_state *st,
+					       const struct cs_call *c, __u64 pid_tgid, __u32 cap)
+{
+	struct cs_data_event *e;
+	/* 64-bit lengths: the verifier must see the clamp on the very register passed to the helper. */
+	__u64 want = cap, n = 0;
+	__u32 size = 0;
+
+	if (want > CS_MAX_PAYLOAD)
+		want = CS_MAX_PAYLOAD;
+	CS_DIRECT_SLOT(0)
+	CS_DIRECT_SLOT(256)
+	CS_DIRECT_SLOT(1024)
+	CS_DIRECT_SLOT(2048)
+	CS_DIRECT_SLOT(4096)
+	CS_DIRECT_SLOT(8192)
+	CS_DIRECT_SLOT(CS_MAX_PAYLOAD)
+	return 0;
+fill:
+	cs_fill_data(e, size, sk, st, c, pid_tgid, cap, n);
 	cs_mark_traced(st, pid_tgid);
-	if (bpf_ringbuf_output(&cs_events, e, size, cs_rb_flags())) {
+	bpf_ringbuf_submit(e, cs_rb_flags(size));
+	st->announced = 1;
+	cs_stat_add(CS_STAT_EVENTS, 1);
+	return 0;
+full:
+	cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
+	return 0;
+}
+
+/* One data event for call c on socket sk (state st). */
+static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_state *st, struct cs_call *c,
+					__u64 pid_tgid)
+{
+	struct cs_data_event *e;
+	__u32 cpu, cap, got = 0, size;
+
+	cap = cs_payload_cap;
+	if (cap > CS_MAX_PAYLOAD)
+		cap = CS_MAX_PAYLOAD;
+	cap = cs_min_u32(cap, c->len);
+	cs_resolve_msghdr(&c->buf);
+	if (c->buf.kind != CS_KIND_IOV)
+		return cs_emit_data_direct(sk, st, c, pid_tgid, c->buf.kind == CS_KIND_BUF ? cap : 0);
+
+	/* Several user buffers: gathered in the per-CPU scratch slot, then copied into the ring buffer. */
+	cpu = bpf_get_smp_processor_id();
+	e = bpf_map_lookup_elem(&cs_scratch, &cpu);
+	if (!e)
+		return 0;
+	got = cs_copy_iov(e->payload, c->buf.addr, c->buf.count, cap);
+	if (got > CS_MAX_PAYLOAD)
+		got = CS_MAX_PAYLOAD;
+	got &= CS_LEN_MASK;
+	size = sizeof(*e) + got;
+	cs_fill_data(e, size, sk, st, c, pid_tgid, cap, got);
+	cs_mark_traced(st, pid_tgid);
+	if (bpf_ringbuf_output(&cs_events, e, size, cs_rb_flags(size))) {
 		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
 		return 0;
 	}
@@ -156,7 +216,7 @@ static __always_inline void cs_emit_open(const struct sock *sk, struct cs_sock_s
 	cs_fill_header(&e->hdr, CS_EV_CONN_OPEN, sizeof(*e), pid_tgid, bpf_ktime_get_ns());
 	cs_fill_sock_ref(&e->sock, sk, st, fd);
 	e->goid = cs_current_goid(pid_tgid);
-	bpf_ringbuf_submit(e, cs_rb_flags());
+	bpf_ringbuf_submit(e, cs_rb_flags(sizeof(*e)));
 	st->announced = 1;
 	cs_stat_add(CS_STAT_EVENTS, 1);
 }
@@ -181,7 +241,7 @@ static __always_inline void cs_emit_close(const struct sock *sk, struct cs_sock_
 	if (st->role == CS_ROLE_CLIENT && st->syn_sent_ns && !st->connect_ns)
 		e->flags |= CS_CLOSE_F_CONNECT_FAILED;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, cs_rb_flags());
+	bpf_ringbuf_submit(e, cs_rb_flags(sizeof(*e)));
 	cs_stat_add(CS_STAT_EVENTS, 1);
 }
 

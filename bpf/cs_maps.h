@@ -16,8 +16,9 @@ const volatile bool cs_filter_comms = false; /* cs_comm_filter holds the allow-l
 const volatile bool cs_state_in_hash = false;
 /* bpf_task_pt_regs exists (5.15+): the fd of a connecting socket is read from the syscall arguments. */
 const volatile bool cs_have_task_regs = true;
-/* Wake the agent once this many bytes wait in the ring buffer; below it records are written without a
- * wake-up and the agent collects them on its own timer (one wake-up per batch, not per record). */
+/* Each CPU wakes the agent once per this many bytes it wrote into the ring buffer; records in between are
+ * written without a wake-up and the agent collects them then or on its own timer (one wake-up per batch,
+ * not per record). */
 const volatile __u64 cs_wakeup_bytes = 256 * 1024;
 
 /* Set by user space (.bss) when the first Go process is registered in cs_go_procs. */
@@ -36,6 +37,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* the loader overrides it */
 } cs_events SEC(".maps");
+
+/* Bytes this CPU wrote into the ring buffer since it last woke the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cs_wake_bytes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

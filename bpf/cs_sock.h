@@ -210,6 +210,25 @@ static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* A data event says who wrote it (comm, cgroup) only on the socket's first event and when another
+ * process uses the socket: user space keeps the last one per process, and reading them for every call
+ * cost about a tenth of the program's time. */
+static __always_inline void cs_fill_data_header(struct cs_event_header *h, __u32 size, __u64 pid_tgid, __u64 ts,
+						const struct cs_sock_state *st)
+{
+	if (!st->announced || st->owner_tgid != (__u32)(pid_tgid >> 32)) {
+		cs_fill_header(h, CS_EV_DATA, size, pid_tgid, ts);
+		return;
+	}
+	h->type = CS_EV_DATA;
+	h->size = size;
+	h->ts_ns = ts;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->cgroup_id = 0;
+	__builtin_memset(h->comm, 0, sizeof(h->comm));
+}
+
 static __always_inline void cs_fill_sock_ref(struct cs_sock_ref *r, const struct sock *sk,
 					     const struct cs_sock_state *st, int fd)
 {
@@ -221,11 +240,21 @@ static __always_inline void cs_fill_sock_ref(struct cs_sock_ref *r, const struct
 	__builtin_memcpy(&r->tuple, &st->tuple, sizeof(r->tuple));
 }
 
-/* Ring buffer flags: wake the agent only when a batch is waiting. */
-static __always_inline __u64 cs_rb_flags(void)
+/* Ring buffer flags for a record of `size` bytes: each CPU wakes the agent once per cs_wakeup_bytes it
+ * wrote (a wake-up is an inter-processor interrupt, costly in a VM); records in between are written
+ * without one and collected by the agent's next wake-up or its own timer. */
+static __always_inline __u64 cs_rb_flags(__u32 size)
 {
-	return bpf_ringbuf_query(&cs_events, BPF_RB_AVAIL_DATA) >= cs_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										    : BPF_RB_NO_WAKEUP;
+	__u32 zero = 0;
+	__u64 *pending = bpf_map_lookup_elem(&cs_wake_bytes, &zero);
+
+	if (!pending)
+		return 0;
+	*pending += size + 8; /* + the ring buffer's record header */
+	if (*pending < cs_wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	*pending = 0;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 #endif /* CS_SOCK_H */

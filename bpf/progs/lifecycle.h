@@ -139,7 +139,7 @@ int BPF_PROG(cs_proc_exit, struct task_struct *p)
 	cs_fill_header(&e->hdr, CS_EV_PROC_EXIT, sizeof(*e), pid_tgid, bpf_ktime_get_ns());
 	e->exit_code = BPF_CORE_READ(p, exit_code);
 	e->pad = 0;
-	bpf_ringbuf_submit(e, cs_rb_flags());
+	bpf_ringbuf_submit(e, cs_rb_flags(sizeof(*e)));
 	cs_stat_add(CS_STAT_EVENTS, 1);
 	return 0;
 }

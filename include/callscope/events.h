@@ -135,8 +135,9 @@ struct cs_event_header {
 	__u64 ts_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) when the event happened */
 	__u32 pid;       /* thread group id of the current task */
 	__u32 tid;       /* thread id of the current task */
-	__u64 cgroup_id;
-	char comm[CS_COMM_LEN];
+	__u64 cgroup_id; /* data events: 0 unless comm is set */
+	char comm[CS_COMM_LEN]; /* data events: set on a socket's first event and when another process
+				 * uses the socket, else empty (the process's comm is the one last set) */
 };
 
 /* What every socket event says of the socket. */

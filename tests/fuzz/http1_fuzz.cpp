@@ -44,7 +44,7 @@ struct Checker final : ExchangeSink {
     check(m.uncaptured_bytes <= m.end_pos - m.start_pos, "uncaptured bytes within message");
     check(m.first.tid >= 1 && m.first.tid <= segments, "first meta is a real segment");
     check(m.last.tid >= m.first.tid, "last meta not before first meta");
-    if (side == 0) check(!h.method.empty(), "request has a method");
+    if (side == 0) check(!h.method().empty(), "request has a method");
     else check(h.status >= 100 && h.status <= 999, "response status in range");
   }
   void request_complete(const Message& r, Dir) override {

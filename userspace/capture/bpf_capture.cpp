@@ -133,8 +133,12 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
   s->rodata->cs_filter_comms = !opts.comms.empty();
   s->rodata->cs_state_in_hash = !socket_mode;
   s->rodata->cs_have_task_regs = cap->features_.helper_task_pt_regs;
-  // Wake the agent when an eighth of the ring buffer is waiting (its timer collects smaller batches).
-  s->rodata->cs_wakeup_bytes = std::max<uint64_t>(opts.ringbuf_bytes / 8, 4096);
+  // Each CPU wakes the agent once per eighth of the ring buffer it wrote, shared over the CPUs (so all of
+  // them together wake it about once per eighth); its 100 ms timer collects smaller batches.
+  {
+    const int cpus = libbpf_num_possible_cpus();
+    s->rodata->cs_wakeup_bytes = std::max<uint64_t>(opts.ringbuf_bytes / 8 / static_cast<uint64_t>(cpus > 0 ? cpus : 1), 4096);
+  }
   if (int err = bpf_map__set_max_entries(s->maps.cs_events, opts.ringbuf_bytes); err != 0) {
     error = "cannot set the ring buffer size: " + errno_text(err);
     return nullptr;

@@ -120,7 +120,7 @@ bool ConnTracker::detect(Connection& c, Dir dir, std::string_view first_bytes) {
   return false;
 }
 
-void ConnTracker::on_data(const cs_data_event& e) {
+void ConnTracker::on_data(const cs_data_event& e, const uint8_t* payload) {
   ++stats_.data_events;
   const cs_sock_ref& s = e.sock;
   Connection* c = lookup(s.sock_id);
@@ -147,7 +147,7 @@ void ConnTracker::on_data(const cs_data_event& e) {
   observer_.io(*c, dir, meta);
   if (c->proto == Connection::Proto::Unknown) return;
 
-  std::string_view captured(reinterpret_cast<const char*>(e.payload), e.captured);
+  std::string_view captured(reinterpret_cast<const char*>(payload), e.captured);
   StreamCursor::Placed placed = c->cursor(dir).place(!(e.flags & CS_DATA_F_NO_SEQ), e.seq, e.len, captured);
   if (placed.drop) {
     ++stats_.out_of_order;

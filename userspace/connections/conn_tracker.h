@@ -40,7 +40,10 @@ class ConnTracker {
   ~ConnTracker();
 
   void on_open(const cs_conn_event& e);
-  void on_data(const cs_data_event& e);
+  // `payload`: the event's `captured` payload bytes (they follow `e` in the record unless the record's
+  // struct was copied out to align it).
+  void on_data(const cs_data_event& e, const uint8_t* payload);
+  void on_data(const cs_data_event& e) { on_data(e, e.payload); }
   void on_close(const cs_close_event& e);
   void close_all(uint64_t ts_ns);  // end of input
 

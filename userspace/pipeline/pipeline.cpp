@@ -31,9 +31,9 @@ struct Pipeline::Impl {
   Correlator correlator;
   SpanBuilder builder;
   ConnTracker tracker;
+  RecordDecoder decoder;
   uint64_t now_ns = 0;
   uint64_t last_advance_ns = 0;
-  std::vector<uint64_t> aligned;  // records that arrive misaligned are copied here first
 
   void advance_if_due() {
     if (now_ns >= last_advance_ns + kAdvanceEveryNs) {
@@ -51,34 +51,29 @@ Pipeline::~Pipeline() = default;
 void Pipeline::on_record(const void* data, size_t size) {
   Impl& m = *impl_;
   ++m.stats.records;
-  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
-    m.aligned.resize((size + 7) / 8);
-    std::memcpy(m.aligned.data(), data, size);
-    data = m.aligned.data();
-  }
-  uint32_t type = decode_record_type(data, size);
-  if (type == 0) {
+  const DecodedRecord r = m.decoder.decode(data, size);
+  if (r.type == 0) {
     ++m.stats.bad_records;
     return;
   }
-  const auto* h = static_cast<const cs_event_header*>(data);
-  if (h->ts_ns > m.now_ns) m.now_ns = h->ts_ns;
-  switch (type) {
+  const auto& h = r.as<cs_event_header>();
+  if (h.ts_ns > m.now_ns) m.now_ns = h.ts_ns;
+  switch (r.type) {
     case CS_EV_DATA:
-      m.processes.seen(*h);
-      m.tracker.on_data(*record_as<cs_data_event>(data));
+      m.processes.seen(h);
+      m.tracker.on_data(r.as<cs_data_event>(), r.payload);
       break;
     case CS_EV_CONN_OPEN:
-      m.processes.seen(*h);
-      m.tracker.on_open(*record_as<cs_conn_event>(data));
+      m.processes.seen(h);
+      m.tracker.on_open(r.as<cs_conn_event>());
       break;
     case CS_EV_CONN_CLOSE:  // reported from any context: says nothing about the process in hdr
-      m.tracker.on_close(*record_as<cs_close_event>(data));
+      m.tracker.on_close(r.as<cs_close_event>());
       break;
     case CS_EV_PROC_EXIT:
       ++m.stats.proc_exits;
-      m.correlator.process_exited(h->pid);
-      m.processes.exited(h->pid);
+      m.correlator.process_exited(h.pid);
+      m.processes.exited(h.pid);
       break;
   }
   m.advance_if_due();

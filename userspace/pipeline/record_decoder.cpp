@@ -1,11 +1,19 @@
 #include "pipeline/record_decoder.h"
 
+#include <cstddef>
+#include <cstring>
+
 #include "common/record_layout.h"
 
 namespace cs {
 
-uint32_t decode_record_type(const void* data, size_t size) {
-  if (record_used_bytes(data, size) == 0) return 0;
+namespace {
+
+// The payload starts right after the struct (the size rules and the capture writer count it that way).
+static_assert(offsetof(cs_data_event, payload) == sizeof(cs_data_event));
+
+// The field rules, on a record whose sizes were checked (record_used_bytes) and which is aligned.
+uint32_t checked_type(const void* data) {
   const auto* h = static_cast<const cs_event_header*>(data);
   switch (h->type) {
     case CS_EV_DATA: {
@@ -23,6 +31,30 @@ uint32_t decode_record_type(const void* data, size_t size) {
     default:
       return 0;
   }
+}
+
+}  // namespace
+
+uint32_t decode_record_type(const void* data, size_t size) {
+  if (record_used_bytes(data, size) == 0) return 0;
+  return checked_type(data);
+}
+
+DecodedRecord RecordDecoder::decode(const void* data, size_t size) {
+  DecodedRecord out;
+  if (record_used_bytes(data, size) == 0) return out;
+  const void* fixed = data;
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
+    uint32_t type;
+    std::memcpy(&type, data, sizeof type);  // known and covered by hdr.size: record_used_bytes checked it
+    std::memcpy(fixed_, data, record_struct_size(type));
+    fixed = fixed_;
+  }
+  out.type = checked_type(fixed);
+  if (out.type == 0) return out;
+  out.fixed = fixed;
+  if (out.type == CS_EV_DATA) out.payload = static_cast<const uint8_t*>(data) + sizeof(cs_data_event);
+  return out;
 }
 
 }  // namespace cs

@@ -19,6 +19,7 @@ void ProcessTable::seen(const cs_event_header& h) {
     s.info = p;
   }
   p->last_seen_ns = h.ts_ns;
+  if (h.comm[0] == '\0') return;  // the kernel did not say (it repeats a comm only when it may have changed)
   if (std::memcmp(p->comm, h.comm, CS_COMM_LEN) != 0 || p->service_name.empty()) {
     std::memcpy(p->comm, h.comm, CS_COMM_LEN);
     const std::string_view comm(p->comm, strnlen(p->comm, CS_COMM_LEN));

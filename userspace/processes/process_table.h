@@ -3,7 +3,8 @@
 // Rules:
 //  - An entry is created or refreshed by every record a thread of the process produced in its own context
 //    (data events, connection opens). Close events come from any context and say nothing about a process.
-//  - The comm is the one last seen (exec and prctl change it).
+//  - The comm is the one last seen (exec and prctl change it); a record with an empty comm leaves it as it
+//    is (data events carry it only on a socket's first event and when another process uses the socket).
 //  - An entry is forgotten when its process exits (PROC_EXIT); a pid seen again later is a new process.
 //  - Memory is bounded: when max_processes is reached, the least recently seen half is forgotten (their
 //    exit was not seen), counted in evicted().

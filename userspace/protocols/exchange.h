@@ -33,7 +33,7 @@ struct ExchangeContext {
 };
 
 // Appends server.address, server.port, client.address, client.port (in this order).
-void append_endpoint_attributes(const ExchangeContext& ctx, std::vector<Attribute>& out);
+void append_endpoint_attributes(const ExchangeContext& ctx, Attributes& out);
 
 struct Exchange {
   // Why the exchange ended. Lost: the response was in bytes the capture lost (a later response answers a

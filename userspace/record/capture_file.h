@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "callscope/events.h"
+#include "record/file_window.h"
 
 namespace cs {
 
@@ -140,7 +141,9 @@ class CaptureReader {
   CaptureReader(const CaptureReader&) = delete;
   CaptureReader& operator=(const CaptureReader&) = delete;
 
-  // Opens and validates the header. Returns false with `error` set, e.g.
+  // Opens and validates the header. A regular file is read through a moving mmap window (file_window.h:
+  // no copy of its bytes, memory about one window), anything else with read(2). Returns false with
+  // `error` set, e.g.
   //   "x.cscap: not a callscope capture (bad magic)"
   //   "x.cscap: capture format version 1 is not supported: this callscope reads format version 2; ..."
   //   "x.cscap: truncated capture: header incomplete (10 of 52 bytes)"
@@ -166,16 +169,21 @@ class CaptureReader {
   bool read_trailer(uint64_t at);
   // Makes at least `n` bytes available at pos_ if the source has them; returns the bytes available.
   size_t ensure(size_t n);
+  size_t ensure_mapped(size_t n);
+  size_t ensure_read(size_t n);
   bool fail(std::string message);
-  std::string read_error_;     // set when read(2) failed: reported instead of "truncated"
+  std::string read_error_;     // set when read(2) or mmap failed: reported instead of "truncated"
 
   int fd_ = -1;
-  bool eof_ = false;           // the source has nothing more to give beyond buffer_
+  bool mapped_ = false;        // reading through window_ (else through buffer_)
+  bool eof_ = false;           // the source has nothing more to give beyond data_[end_]
   std::string name_;
+  FileWindow window_;
   std::vector<uint8_t> buffer_;
-  size_t pos_ = 0;             // read position in buffer_
-  size_t end_ = 0;             // valid bytes in buffer_
-  uint64_t file_offset_ = 0;   // file offset of buffer_[0]
+  const uint8_t* data_ = nullptr;  // the bytes at hand: window_.data() or buffer_.data()
+  size_t pos_ = 0;             // read position in data_
+  size_t end_ = 0;             // valid bytes in data_
+  uint64_t file_offset_ = 0;   // file offset of data_[0]
   CaptureHeader header_;
   CaptureTrailer trailer_;
   bool has_trailer_ = false;

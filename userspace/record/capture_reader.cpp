@@ -16,6 +16,8 @@ namespace cs {
 namespace {
 
 constexpr size_t kReadChunk = 1u << 20;
+constexpr size_t kPrefetchBytes = 512;  // of the next record: its struct and the start of its payload
+constexpr size_t kWindow = 256u << 10;  // mapped at a time (more when one record does not fit)
 
 }  // namespace
 
@@ -33,7 +35,13 @@ bool CaptureReader::open(const std::string& path, std::string& error) {
     done_ = true;
     return false;
   }
-  buffer_.resize(kReadChunk);
+  mapped_ = window_.usable(fd_);
+  if (mapped_) {
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  } else {
+    buffer_.resize(kReadChunk);
+    data_ = buffer_.data();
+  }
   return parse_header(error);
 }
 
@@ -41,6 +49,7 @@ bool CaptureReader::open_memory(const void* data, size_t size, std::string& erro
   name_ = name;
   const auto* p = static_cast<const uint8_t*>(data);
   buffer_.assign(p, p + size);
+  data_ = buffer_.data();
   end_ = size;
   eof_ = true;
   return parse_header(error);
@@ -48,14 +57,38 @@ bool CaptureReader::open_memory(const void* data, size_t size, std::string& erro
 
 size_t CaptureReader::ensure(size_t n) {
   if (end_ - pos_ >= n || eof_) return end_ - pos_;
+  return mapped_ ? ensure_mapped(n) : ensure_read(n);
+}
+
+size_t CaptureReader::ensure_mapped(size_t n) {
+  // Move the window to start at the read position (rounded down to a page).
+  const uint64_t at = file_offset_ + pos_;
+  if (!window_.map(fd_, at, n, kWindow)) {
+    read_error_ = std::string("cannot map the file: ") + std::strerror(errno);
+    data_ = nullptr;
+    file_offset_ = at;
+    pos_ = end_ = 0;
+    eof_ = true;
+    return 0;
+  }
+  data_ = window_.data();
+  file_offset_ = window_.start();
+  pos_ = static_cast<size_t>(at - window_.start());
+  end_ = window_.size();
+  if (window_.start() + window_.size() >= window_.file_size()) eof_ = true;  // the window reaches the end
+  return end_ - pos_;
+}
+
+size_t CaptureReader::ensure_read(size_t n) {
   // Move the unread bytes to the front, grow if one record needs more, then fill.
   if (pos_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+    std::memmove(buffer_.data(), data_ + pos_, end_ - pos_);
     file_offset_ += pos_;
     end_ -= pos_;
     pos_ = 0;
   }
   if (buffer_.size() < n) buffer_.resize(std::max(n, kReadChunk));
+  data_ = buffer_.data();
   while (end_ < n) {
     const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0) {
@@ -91,7 +124,7 @@ bool CaptureReader::parse_header(std::string& error) {
   };
   size_t avail = ensure(kCaptureMinHeaderSize);
   if (avail == 0) return header_fail("empty file, not a callscope capture");
-  const uint8_t* p = buffer_.data() + pos_;
+  const uint8_t* p = data_ + pos_;
   const size_t magic_avail = std::min(avail, sizeof kCaptureMagic);
   if (std::memcmp(p, kCaptureMagic, magic_avail) != 0) return header_fail("not a callscope capture (bad magic)");
   if (avail < 16)
@@ -119,7 +152,7 @@ bool CaptureReader::parse_header(std::string& error) {
   if (avail < header_size)
     return header_fail("truncated capture: header incomplete (" + std::to_string(avail) + " of " +
                        std::to_string(header_size) + " bytes)");
-  p = buffer_.data() + pos_;
+  p = data_ + pos_;
 
   header_.format_version = version;
   header_.abi_version = le::get<uint32_t>(p + 16);
@@ -165,7 +198,7 @@ bool CaptureReader::next(CaptureRecord& record) {
   if (avail < 4)
     return fail("truncated capture: record length cut at byte offset " + std::to_string(at) + " (" +
                 std::to_string(avail) + " of 4 bytes)");
-  const auto size = le::get<uint32_t>(buffer_.data() + pos_);
+  const auto size = le::get<uint32_t>(data_ + pos_);
   if (size == kCaptureTrailerMarker) return read_trailer(at);
   if (size < sizeof(cs_event_header) || size > kCaptureMaxRecord)
     return fail("corrupt capture at byte offset " + std::to_string(at) + ": record length " +
@@ -175,7 +208,7 @@ bool CaptureReader::next(CaptureRecord& record) {
   if (avail < 4 + size_t{size})
     return fail("truncated capture: record at byte offset " + std::to_string(at) + " is cut (" +
                 std::to_string(avail - 4) + " of " + std::to_string(size) + " bytes)");
-  const uint8_t* rec = buffer_.data() + pos_ + 4;
+  const uint8_t* rec = data_ + pos_ + 4;
   uint32_t inner_size;
   std::memcpy(&inner_size, rec + offsetof(cs_event_header, size), sizeof inner_size);
   if (inner_size != size)
@@ -186,13 +219,16 @@ bool CaptureReader::next(CaptureRecord& record) {
   record.offset = at;
   pos_ += 4 + size_t{size};
   ++records_read_;
+  // The next record's fixed part and first payload bytes (a message head) are needed right after this one
+  // is processed: ask for them now, so that reading a big capture does not stall on memory record by record.
+  for (size_t line = 0; line < kPrefetchBytes && pos_ + line < end_; line += 64) __builtin_prefetch(data_ + pos_ + line);
   return true;
 }
 
 bool CaptureReader::read_trailer(uint64_t at) {
   size_t avail = ensure(8);
   if (avail < 8) return fail("truncated capture: trailer at byte offset " + std::to_string(at) + " is cut");
-  const auto body = le::get<uint32_t>(buffer_.data() + pos_ + 4);
+  const auto body = le::get<uint32_t>(data_ + pos_ + 4);
   if (body < kCaptureMinTrailerBody || body > kCaptureMaxTrailerBody)
     return fail("corrupt capture at byte offset " + std::to_string(at) + ": trailer size " +
                 std::to_string(body) + " out of range");
@@ -200,7 +236,7 @@ bool CaptureReader::read_trailer(uint64_t at) {
   if (avail < 8 + size_t{body})
     return fail("truncated capture: trailer at byte offset " + std::to_string(at) + " is cut (" +
                 std::to_string(avail - 8) + " of " + std::to_string(body) + " bytes)");
-  const uint8_t* p = buffer_.data() + pos_ + 8;
+  const uint8_t* p = data_ + pos_ + 8;
   CaptureTrailer t;
   t.records = le::get<uint64_t>(p);
   t.end_unix_ns = le::get<uint64_t>(p + 8);

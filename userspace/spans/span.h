@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "spans/recycling_allocator.h"
+
 namespace cs {
 
 enum class SpanKind : uint8_t { Server, Client };
@@ -19,6 +21,9 @@ struct Attribute {
                                             // (static storage; no allocation per span)
   std::variant<std::string, int64_t> value;
 };
+
+// A span's attributes, in order. Their array is recycled from span to span (spans/recycling_allocator.h).
+using Attributes = std::vector<Attribute, RecyclingAllocator<Attribute>>;
 
 struct TraceId {
   uint8_t bytes[16] = {};
@@ -31,7 +36,7 @@ struct SpanFields {
   std::string name;                         // "GET /users"
   bool error = false;
   std::string status_message;               // why error (e.g. "HTTP 503", "connection reset before the response")
-  std::vector<Attribute> attributes;
+  Attributes attributes;
   // Body bytes of the request and the response as they crossed the wire (after the head; for a chunked
   // HTTP body including its chunk framing), -1 if unknown (no response, message cut). Not part of the
   // JSON/OTLP span (its attributes stay as documented); metrics read them (http.*.body.size).

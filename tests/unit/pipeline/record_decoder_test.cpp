@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "common/record_layout.h"
 #include "support/event_builder.h"
 
@@ -78,6 +83,40 @@ TEST(RecordDecoder, FieldsTheStagesRelyOn) {
   EXPECT_EQ(type_of(r), 0u) << "no such direction";
   Record close = test::conn_close(kProc, 1, kTuple, 0);
   EXPECT_EQ(type_of(close), 0u) << "a close names its socket";
+}
+
+// Capture files hand records over at any alignment: the decoder gives an aligned struct (a copy of the
+// fixed part) and the payload where it lies, and applies the same rules.
+TEST(RecordDecoder, MisalignedRecordsAreDecodedWithoutCopyingThePayload) {
+  const Record good = data_record(8);
+  for (size_t offset : {0, 1, 3, 4}) {
+    std::vector<uint64_t> storage(good.size() / 8 + 2);
+    auto* at = reinterpret_cast<uint8_t*>(storage.data()) + offset;
+    std::memcpy(at, good.data(), good.size());
+    RecordDecoder decoder;
+    const DecodedRecord r = decoder.decode(at, good.size());
+    ASSERT_EQ(r.type, uint32_t{CS_EV_DATA}) << offset;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(r.fixed) % 8, 0u);
+    EXPECT_EQ(r.fixed == at, offset == 0) << "aligned records are used in place";
+    EXPECT_EQ(std::memcmp(r.fixed, good.data(), sizeof(cs_data_event)), 0);
+    EXPECT_EQ(r.payload, at + sizeof(cs_data_event)) << "the payload is read where it lies";
+    EXPECT_EQ(r.as<cs_data_event>().captured, 18u);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(r.payload), 18), "GET / HTTP/1.1\r\n\r\n");
+
+    // Same rules as for aligned records.
+    EXPECT_EQ(decoder.decode(at, good.size() - 1).type, 0u) << "hdr.size beyond the bytes handed over";
+    std::memcpy(at + offsetof(cs_data_event, len), "\0\0\0\0", 4);
+    EXPECT_EQ(decoder.decode(at, good.size()).type, 0u) << "moved nothing";
+  }
+  const Record open = test::conn_open(kProc, 1, 3, kTuple, 7);
+  std::vector<uint64_t> storage(open.size() / 8 + 2);
+  auto* at = reinterpret_cast<uint8_t*>(storage.data()) + 4;
+  std::memcpy(at, open.data(), open.size());
+  RecordDecoder decoder;
+  const DecodedRecord r = decoder.decode(at, open.size());
+  ASSERT_EQ(r.type, uint32_t{CS_EV_CONN_OPEN});
+  EXPECT_EQ(r.as<cs_conn_event>().sock.sock_id, 7u);
+  EXPECT_EQ(r.payload, nullptr);
 }
 
 }  // namespace

@@ -28,6 +28,19 @@ TEST(ProcessTable, ServiceNameIsTheCommLastSeen) {
   EXPECT_EQ(t.size(), 2u);
 }
 
+TEST(ProcessTable, EmptyCommKeepsTheLastOneButRefreshesTheEntry) {
+  ProcessTable t(16);
+  t.seen(header_of(10, "nginx", 1));
+  t.seen(header_of(10, "", 7));  // a later data event on a socket already announced: no comm
+  EXPECT_EQ(t.service_name(10), "nginx");
+  ASSERT_NE(t.find(10), nullptr);
+  EXPECT_EQ(t.find(10)->last_seen_ns, 7u);
+  t.seen(header_of(20, "", 8));  // first seen without a comm (its first event was lost)
+  EXPECT_EQ(t.service_name(20), "");
+  t.seen(header_of(20, "redis-server", 9));
+  EXPECT_EQ(t.service_name(20), "redis-server");
+}
+
 TEST(ProcessTable, FullLengthCommWithoutTerminator) {
   ProcessTable t(16);
   cs_event_header h = header_of(5, "x", 1);

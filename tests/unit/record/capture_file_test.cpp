@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/event_builder.h"
@@ -217,6 +219,53 @@ TEST(CaptureFile, LargeRecordsAcrossReadChunksRoundTrip) {
   EXPECT_EQ(read_records(reader, got), "");
   EXPECT_EQ(got, records);
   EXPECT_TRUE(reader.has_trailer());
+}
+
+// A regular file is read through a moving mmap window (256 KiB); a record larger than a window, records
+// across window edges and the end of the file read back the same. The same bytes through a pipe (read(2)
+// path) too.
+TEST(CaptureFile, MappedWindowsAndPipesReadTheSameRecords) {
+  TempDir dir;
+  test::Proc p;
+  const auto t = test::tuple(test::v4("10.0.0.1", 1), test::v4("10.0.0.2", 2));
+  std::vector<Record> records;
+  for (int i = 0; i < 40; ++i) {
+    const size_t payload = i == 7 ? kCaptureMaxRecord - sizeof(cs_data_event) : 100000 + 4093 * i;
+    records.push_back(test::data(p, i, i + 1, 3, CS_ROLE_CLIENT, CS_DIR_EGRESS, t, 9, i,
+                                 std::string(payload, static_cast<char>('a' + i % 26))));
+  }
+  const std::string path = dir.path("windows.cscap");
+  const std::string bytes = write_capture(path, records, true);
+  ASSERT_GT(bytes.size(), 5u << 20);
+
+  CaptureReader mapped;
+  std::string error;
+  ASSERT_TRUE(mapped.open(path, error)) << error;
+  std::vector<Record> got;
+  EXPECT_EQ(read_records(mapped, got), "");
+  EXPECT_EQ(got, records);
+  EXPECT_TRUE(mapped.has_trailer());
+  EXPECT_EQ(mapped.offset(), bytes.size());
+
+  // Cut in the middle of a record far from the start: the error names the same offset as before.
+  write_all(dir.path("cut.cscap"), bytes.substr(0, bytes.size() - 300000));
+  CaptureReader cut;
+  ASSERT_TRUE(cut.open(dir.path("cut.cscap"), error)) << error;
+  got.clear();
+  EXPECT_NE(read_records(cut, got).find("is cut"), std::string::npos);
+  EXPECT_EQ(got.size(), records.size() - 2);  // the last two records were in the cut 300 000 bytes
+  EXPECT_TRUE(std::equal(got.begin(), got.end(), records.begin()));
+
+  const std::string fifo = dir.path("pipe");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { write_all(fifo, bytes); });
+  CaptureReader piped;
+  ASSERT_TRUE(piped.open(fifo, error)) << error;
+  got.clear();
+  EXPECT_EQ(read_records(piped, got), "");
+  writer.join();
+  EXPECT_EQ(got, records);
+  EXPECT_TRUE(piped.has_trailer());
 }
 
 TEST(CaptureFile, WriterRejectsRecordsThatWouldNotReadBack) {

@@ -5,6 +5,7 @@
 #include <rapidjson/error/en.h>
 
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -43,6 +44,7 @@ TEST(JsonSink, ExactLineForAServerSpan) {
   std::ostringstream out;
   JsonSink sink(out);
   sink.emit({server_span()});
+  sink.flush();
   EXPECT_EQ(out.str(),
             "{\"trace_id\":\"4b112233445566778899aabbccddee36\",\"span_id\":\"00f067aa0ba902b7\","
             "\"parent_span_id\":\"1122334455667788\",\"kind\":\"server\",\"name\":\"GET /users\","
@@ -62,6 +64,7 @@ TEST(JsonSink, RootClientErrorSpanHasEmptyParentAndErrorStatus) {
   s.error = true;
   s.status_message = "connection reset before response";
   sink.emit({s});
+  sink.flush();
   EXPECT_EQ(out.str(),
             "{\"trace_id\":\"4b112233445566778899aabbccddee36\",\"span_id\":\"0000000000000001\","
             "\"parent_span_id\":\"\",\"kind\":\"client\",\"name\":\"POST /x\",\"start_time_unix_nano\":10,"
@@ -77,6 +80,7 @@ TEST(JsonSink, OneLinePerSpanInEmitOrderAndKeysInContractOrder) {
   Span grandchild = make_span(3, 2, SpanKind::Client, "GET /b", 300, 700, "nginx", 2);
   sink.emit({root, child, grandchild});
   sink.emit({make_span(4, 0, SpanKind::Server, "GET /c", 1, 2, "x", 3)});
+  sink.flush();
 
   std::istringstream in(out.str());
   std::string line;
@@ -104,6 +108,7 @@ TEST(JsonSink, ControlCharactersAndQuotesAreEscaped) {
   Span s = make_span(1, 0, SpanKind::Server, "GET /a\"b\\c\n\x01\x7f", 1, 2, "x", 1);
   s.attributes = {{"url.path", std::string("/a\tb\0c", 6)}};
   sink.emit({s});
+  sink.flush();
   const std::string text = out.str();
   EXPECT_NE(text.find(R"("name":"GET /a\"b\\c\n\u0001)" "\x7f" R"(")"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("url.path":"/a\tb\u0000c")"), std::string::npos) << text;
@@ -120,6 +125,7 @@ TEST(JsonSink, InvalidUtf8BecomesReplacementCharacterAndStaysValidJson) {
   s.attributes = {{"url.path", std::string("/\xC0\xAF/\xED\xA0\x80/\xC3\xA9/\xF0\x9F\x98\x80")},
                   {"server.address", std::string("h\xF5st")}};
   sink.emit({s});
+  sink.flush();
   const std::string text = out.str();
   rapidjson::Document d = parse_line(text.substr(0, text.size() - 1));
   EXPECT_STREQ(d["name"].GetString(), "GET /\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -135,6 +141,7 @@ TEST(JsonSink, NegativeAndLargeIntegerAttributes) {
   Span s = make_span(UINT64_MAX, UINT64_MAX - 1, SpanKind::Server, "n", UINT64_MAX, 0, "x", UINT32_MAX);
   s.attributes = {{"a", int64_t{-5}}, {"b", INT64_MIN}};
   sink.emit({s});
+  sink.flush();
   EXPECT_NE(out.str().find("\"span_id\":\"ffffffffffffffff\",\"parent_span_id\":\"fffffffffffffffe\""),
             std::string::npos);
   EXPECT_NE(out.str().find("\"start_time_unix_nano\":18446744073709551615"), std::string::npos);
@@ -171,6 +178,7 @@ TEST(JsonSink, LargeBatchIsWrittenCompletely) {
     spans.push_back(s);
   }
   sink.emit(spans);
+  sink.flush();
   std::istringstream in(out.str());
   std::string line;
   uint64_t expect = 1;
@@ -180,6 +188,73 @@ TEST(JsonSink, LargeBatchIsWrittenCompletely) {
     ++expect;
   }
   EXPECT_EQ(expect, 5001u);
+}
+
+// Keys are rendered once and remembered by address; a key that is not a literal (same address, other
+// bytes later) must still come out as it is now.
+TEST(JsonSink, AttributeKeysComeOutAsTheyAreEvenWhenTheirBufferIsReused) {
+  std::string key = "first.key.name";
+  Span s = server_span();
+  std::string line;
+  JsonSink sink(std::cout);
+  s.attributes = {{key, int64_t{1}}};
+  sink.format(s, line);
+  EXPECT_NE(line.find("\"attributes\":{\"first.key.name\":1}"), std::string::npos) << line;
+  key.replace(0, 5, "other");  // same buffer, same length, other bytes
+  s.attributes = {{key, int64_t{2}}};
+  line.clear();
+  sink.format(s, line);
+  EXPECT_NE(line.find("\"attributes\":{\"other.key.name\":2}"), std::string::npos) << line;
+  key = std::string("quo\"te.key");  // not plain: escaped every time
+  s.attributes = {{key, int64_t{3}}};
+  line.clear();
+  sink.format(s, line);
+  EXPECT_NE(line.find("{\"quo\\\"te.key\":3}"), std::string::npos) << line;
+}
+
+TEST(JsonSink, LinesAreBufferedUntilFlushOrTheWriteThreshold) {
+  std::ostringstream out;
+  JsonSink sink(out);
+  sink.emit({server_span()});
+  EXPECT_EQ(out.str(), "");
+  sink.flush();
+  std::string one;
+  sink.format(server_span(), one);
+  EXPECT_EQ(out.str(), one);
+
+  // Past the threshold, emit() writes by itself: whole lines only.
+  std::vector<Span> spans(JsonSink::kWriteThreshold / one.size() + 1, server_span());
+  sink.emit(spans);
+  const size_t before_flush = out.str().size();
+  EXPECT_GE(before_flush, JsonSink::kWriteThreshold);
+  EXPECT_EQ(before_flush % one.size(), 0u);
+  sink.flush();
+  EXPECT_EQ(out.str().size(), one.size() * (spans.size() + 1));
+}
+
+TEST(JsonSink, LineLargerThanTheBufferIsWrittenWhole) {
+  std::ostringstream out;
+  JsonSink sink(out);
+  Span big = server_span();
+  big.name = "GET /" + std::string(3 * JsonSink::kWriteThreshold, 'a');
+  sink.emit({server_span(), big, server_span()});
+  sink.flush();
+  std::istringstream in(out.str());
+  std::string line;
+  std::vector<size_t> name_sizes;
+  while (std::getline(in, line)) name_sizes.push_back(parse_line(line)["name"].GetStringLength());
+  EXPECT_EQ(name_sizes, (std::vector<size_t>{10, big.name.size(), 10}));
+}
+
+TEST(JsonSink, DestructorWritesWhatIsBuffered) {
+  std::ostringstream out;
+  {
+    JsonSink sink(out);
+    sink.emit({server_span()});
+  }
+  std::string one;
+  JsonSink(out).format(server_span(), one);
+  EXPECT_EQ(out.str(), one);
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ TEST(JsonQuote, InvalidUtf8BytesBecomeReplacementCharacters) {
 TEST(JsonQuote, WorstCaseFitsTheCapacity) {
   const std::string all_controls(1000, '\x01');
   const std::string q = quote(all_controls);
-  EXPECT_EQ(q.size(), json_quote_capacity(all_controls.size()));
+  EXPECT_EQ(q.size(), 6 * all_controls.size() + 2);
+  EXPECT_EQ(q.size() + kJsonQuoteSlack, json_quote_capacity(all_controls.size()));
   const std::string invalid(1000, '\xFF');
   EXPECT_EQ(quote(invalid).size(), 3 * 1000 + 2u);
 }
@@ -81,6 +82,28 @@ TEST(JsonQuote, MatchesByteAtATimeReferenceOnRandomInput) {
     const bool mostly_plain = round % 2 == 0;
     for (char& c : s) c = mostly_plain && rng() % 8 != 0 ? 'a' + rng() % 26 : alphabet[rng() % alphabet.size()];
     ASSERT_EQ(quote(s), reference_quote(s)) << "round " << round;
+  }
+}
+
+// The inline fast path: every length (short, word, overlapping-word and 16-byte paths), and a byte that
+// needs work at every position sends the string to the full path.
+TEST(JsonQuote, PlainFastPathTakesPlainTextOnlyAtEveryLength) {
+  for (size_t n = 0; n <= 70; ++n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += static_cast<char>('!' + (i * 7) % 90);  // plain, no '"' or '\\'
+    for (char& c : s)
+      if (c == '"' || c == '\\') c = 'x';
+    std::string out(json_quote_capacity(n), '\0');
+    ASSERT_EQ(json_quote_plain(s, out.data()), n + 2) << n;
+    EXPECT_EQ(out.substr(0, n + 2), "\"" + s + "\"") << n;
+    for (size_t at = 0; at < n; ++at) {
+      for (char bad : {'"', '\\', '\x01', '\x1f', '\x80', '\xff', '\0'}) {
+        std::string t = s;
+        t[at] = bad;
+        EXPECT_EQ(json_quote_plain(t, out.data()), 0u) << "length " << n << " byte " << at;
+        EXPECT_EQ(quote(t), reference_quote(t));
+      }
+    }
   }
 }
 

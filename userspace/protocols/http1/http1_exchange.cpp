@@ -5,9 +5,10 @@
 namespace cs::http1 {
 
 void Http1Exchange::describe(const ExchangeContext& ctx, SpanFields& out) const {
-  const std::string_view p = request_http.path.empty() ? std::string_view("/") : std::string_view(request_http.path);
-  out.name.reserve(request_http.method.size() + 1 + p.size());
-  out.name.append(request_http.method).append(1, ' ').append(p);
+  const std::string_view method = request_http.method();
+  const std::string_view p = request_http.path().empty() ? std::string_view("/") : request_http.path();
+  out.name.reserve(method.size() + 1 + p.size());
+  out.name.append(method).append(1, ' ').append(p);
 
   const int status = has_response ? response_http.status : 0;
   if (end == End::Complete && (status >= 500 || (ctx.kind == SpanKind::Client && status >= 400))) {
@@ -21,13 +22,16 @@ void Http1Exchange::describe(const ExchangeContext& ctx, SpanFields& out) const 
       response.end_pos >= response_http.head_end_pos)
     out.response_body_bytes = static_cast<int64_t>(response.end_pos - response_http.head_end_pos);
 
-  out.attributes.reserve(out.attributes.size() + 9);
-  out.attributes.push_back({"http.request.method", request_http.method});
-  out.attributes.push_back({"url.path", std::string(p)});
-  if (has_response && status > 0) out.attributes.push_back({"http.response.status_code", int64_t{status}});
-  append_endpoint_attributes(ctx, out.attributes);
-  out.attributes.push_back({"network.protocol.name", std::string("http")});
-  if (!request_http.version.empty()) out.attributes.push_back({"network.protocol.version", request_http.version});
+  // Attributes are built in place (emplace_back): no temporary value moved and destroyed per attribute.
+  auto& a = out.attributes;
+  a.reserve(a.size() + 9);
+  a.emplace_back("http.request.method", std::string(method));
+  a.emplace_back("url.path", std::string(p));
+  if (has_response && status > 0) a.emplace_back("http.response.status_code", int64_t{status});
+  append_endpoint_attributes(ctx, a);
+  a.emplace_back("network.protocol.name", std::string("http"));
+  if (!request_http.version().empty())
+    a.emplace_back("network.protocol.version", std::string(request_http.version()));
 }
 
 }  // namespace cs::http1

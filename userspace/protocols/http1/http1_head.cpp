@@ -1,6 +1,9 @@
 #include "protocols/http1/http1_head.h"
 
+#include <cstdint>
 #include <cstring>
+
+#include "protocols/http1/text_scan.h"
 
 namespace cs::http1 {
 namespace {
@@ -13,20 +16,6 @@ constexpr std::string_view kMethods[] = {
     "SEARCH", "PURGE"};
 constexpr size_t kCommonMethods = 9;
 constexpr std::string_view kResponseStart = "HTTP/1.";
-
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-// Case-insensitive equality against an all-lowercase literal.
-bool iequals(std::string_view s, std::string_view lower_lit) {
-  if (s.size() != lower_lit.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (lower(s[i]) != lower_lit[i]) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view lower_lit) {
-  return s.size() >= lower_lit.size() && iequals(s.substr(0, lower_lit.size()), lower_lit);
-}
 
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
@@ -57,30 +46,39 @@ StartMatch match_literal(std::string_view s, std::string_view lit, bool space_af
   return n == need ? StartMatch::Yes : StartMatch::Partial;
 }
 
+// Offset of the first '?' or '#' (and '/' if `or_slash`) in `s`, or npos. (string_view::find_first_of
+// costs a library call per byte.)
+size_t find_path_end(std::string_view s, bool or_slash) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '?' || c == '#' || (or_slash && c == '/')) return i;
+  }
+  return std::string_view::npos;
+}
+
 bool parse_request_line(std::string_view line, Http1Head& m) {
-  const size_t sp1 = line.find(' ');
-  const size_t sp2 = line.rfind(' ');
+  const size_t sp1 = find_byte(line, 0, ' ');
+  // The last space: usually the one before "HTTP/d.d" at the end (which holds none).
+  const size_t sp2 = line.size() >= 9 && line[line.size() - 9] == ' ' ? line.size() - 9 : line.rfind(' ');
   if (sp1 == std::string_view::npos || sp1 == 0 || sp2 == sp1) return false;
   std::string_view version;
   if (!parse_version(line.substr(sp2 + 1), version)) return false;
   std::string_view target = trim(line.substr(sp1 + 1, sp2 - sp1 - 1));
   if (target.empty()) return false;
-  m.method.assign(line.substr(0, sp1));
-  m.version.assign(version);
-  m.target.assign(target);
   std::string_view path = target;
+  std::string_view authority;
   // absolute-form: scheme://authority/path -> path; authority stands in for a missing Host header.
   if (istarts_with(path, "http://") || istarts_with(path, "https://")) {
     path.remove_prefix(path[4] == ':' ? 7 : 8);
-    const size_t slash = path.find_first_of("/?#");
-    const std::string_view authority = path.substr(0, slash);
-    if (!authority.empty()) m.host.assign(authority);
+    const size_t slash = find_path_end(path, true);
+    authority = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
     if (!path.empty() && path.front() != '/') path = "/";
   }
-  const size_t q = path.find_first_of("?#");
-  m.path.assign(path.substr(0, q));
-  if (m.path.empty()) m.path = "/";
+  const size_t q = find_path_end(path, false);
+  path = path.substr(0, q);
+  m.set_request_line(line, line.substr(0, sp1), target, path.empty() ? std::string_view("/") : path, version,
+                     authority);
   return true;
 }
 
@@ -91,7 +89,7 @@ bool parse_status_line(std::string_view line, Http1Head& m) {
   if (line.size() > 12 && line[12] != ' ') return false;
   const int status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
   if (status < 100) return false;
-  m.version.assign(version);
+  m.set_version(version);
   m.status = status;
   return true;
 }
@@ -111,7 +109,7 @@ bool parse_content_length(std::string_view v, uint64_t& out) {
 template <class F>
 void for_each_token(std::string_view v, F&& f) {
   while (!v.empty()) {
-    const size_t comma = v.find(',');
+    const size_t comma = find_byte(v, 0, ',');
     const std::string_view tok = trim(v.substr(0, comma));
     if (!tok.empty()) f(tok);
     if (comma == std::string_view::npos) break;
@@ -121,18 +119,75 @@ void for_each_token(std::string_view v, F&& f) {
 
 enum class Kept : uint8_t { None, Host, Traceparent, Connection, TransferEncoding, ContentLength };
 
-Kept classify(std::string_view name) {
-  switch (name.size()) {
-    case 4: return iequals(name, "host") ? Kept::Host : Kept::None;
-    case 10: return iequals(name, "connection") ? Kept::Connection : Kept::None;
-    case 11: return iequals(name, "traceparent") ? Kept::Traceparent : Kept::None;
-    case 14: return iequals(name, "content-length") ? Kept::ContentLength : Kept::None;
-    case 17: return iequals(name, "transfer-encoding") ? Kept::TransferEncoding : Kept::None;
-    default: return Kept::None;
+// Is `line` (not empty, not starting with OWS) a header parse_head() keeps? A header line is
+// name OWS ':' OWS value OWS; names are matched case-insensitively. Any other line (another header, or no
+// header at all) is None: both are ignored alike, so most lines are rejected by their first byte without
+// looking for the colon. On a match, `value` is the trimmed value.
+Kept match_kept_header(std::string_view line, std::string_view& value) {
+  auto named = [&](std::string_view lower_name) {
+    const size_t n = lower_name.size();
+    if (line.size() <= n || !iequals(line.substr(0, n), lower_name)) return false;
+    size_t i = n;
+    while (i < line.size() && is_ows(line[i])) ++i;
+    if (i == line.size() || line[i] != ':') return false;
+    value = trim(line.substr(i + 1));
+    return true;
+  };
+  switch (line[0] | 0x20) {  // ASCII letters to lower case; no other byte becomes h, c or t
+    case 'h':
+      return named("host") ? Kept::Host : Kept::None;
+    case 'c':
+      if (named("connection")) return Kept::Connection;
+      return named("content-length") ? Kept::ContentLength : Kept::None;
+    case 't':
+      if (named("traceparent")) return Kept::Traceparent;
+      return named("transfer-encoding") ? Kept::TransferEncoding : Kept::None;
+    default:
+      return Kept::None;
   }
 }
 
 }  // namespace
+
+void Http1Head::set_request_line(std::string_view line, std::string_view method, std::string_view target,
+                                 std::string_view path, std::string_view version, std::string_view authority) {
+  const auto base = static_cast<uint32_t>(text_.size());
+  text_.append(line);
+  auto inside = [&](std::string_view part, Field& f) {
+    // Offset of `part` in `line` (a part before the line wraps around to a huge offset).
+    const uintptr_t at = reinterpret_cast<uintptr_t>(part.data()) - reinterpret_cast<uintptr_t>(line.data());
+    if (at <= line.size() && part.size() <= line.size() - at) {
+      f.at = base + static_cast<uint32_t>(at);
+      f.len = static_cast<uint32_t>(part.size());
+    } else {
+      put(f, part);  // not a piece of the line (the "/" of a target without a path)
+    }
+  };
+  inside(method, method_);
+  inside(target, target_);
+  inside(path, path_);
+  inside(version, version_);
+  if (!authority.empty()) inside(authority, host_);
+}
+
+void Http1Head::continue_host(std::string_view v) {
+  if (host_.len == 0) {
+    set_host(v);
+    return;
+  }
+  if (host_.at + host_.len != text_.size()) set_host(host());  // move it to the end, where it can grow
+  text_.push_back(' ');
+  text_.append(v);
+  host_.len += static_cast<uint32_t>(1 + v.size());
+}
+
+void Http1Head::clear() {
+  status = 0;
+  keep_alive = true;
+  head_end_pos = 0;
+  text_.clear();
+  method_ = target_ = path_ = host_ = version_ = Field{};
+}
 
 StartMatch match_message_start(std::string_view s, bool request) {
   if (!request) return match_literal(s, kResponseStart, false);
@@ -169,19 +224,20 @@ size_t find_head_end(std::string_view s, size_t from) {
 }
 
 bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFraming& f, size_t* head_end) {
-  size_t nl = head.find('\n');
+  NewlineScanner newlines(head);
+  size_t nl = newlines.next();
   std::string_view line = head.substr(0, nl);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!(request ? parse_request_line(line, m) : parse_status_line(line, m))) return false;
 
-  const bool http10 = m.version == "1.0";
+  const bool http10 = m.version() == "1.0";
   std::string_view te_last;  // last transfer coding seen
   bool host_from_header = false;
   Kept last = Kept::None;    // header an obs-fold continuation line belongs to
   size_t end = std::string_view::npos;
   size_t p = nl == std::string_view::npos ? head.size() : nl + 1;
   while (p < head.size()) {
-    nl = head.find('\n', p);
+    nl = newlines.next();
     line = head.substr(p, (nl == std::string_view::npos ? head.size() : nl) - p);
     p = nl == std::string_view::npos ? head.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -196,28 +252,26 @@ bool parse_head(std::string_view head, bool request, Http1Message& m, HeadFramin
       kind = last;
       value = trim(line);
       if (kind == Kept::ContentLength) return false;
-      if (kind == Kept::Host || kind == Kept::Traceparent) {
-        std::string& dst = kind == Kept::Host ? m.host : m.traceparent;
+      if (kind == Kept::Host) {
+        if (!value.empty()) m.continue_host(value);
+        continue;
+      }
+      if (kind == Kept::Traceparent) {
         if (!value.empty()) {
-          if (!dst.empty()) dst.push_back(' ');
-          dst.append(value);
+          if (!m.traceparent.empty()) m.traceparent.push_back(' ');
+          m.traceparent.append(value);
         }
         continue;
       }
     } else {
-      const size_t colon = line.find(':');
-      if (colon == std::string_view::npos || colon == 0) {  // not a header line: tolerated, ignored
-        last = Kept::None;
-        continue;
-      }
-      kind = classify(trim(line.substr(0, colon)));
-      value = trim(line.substr(colon + 1));
+      kind = match_kept_header(line, value);  // lines that are no header at all are tolerated, ignored
       last = kind;
+      if (kind == Kept::None) continue;
     }
     switch (kind) {
       case Kept::None: break;
       case Kept::Host:
-        if (!host_from_header) m.host.assign(value);  // first Host wins (and beats an absolute-form authority)
+        if (!host_from_header) m.set_host(value);  // first Host wins (and beats an absolute-form authority)
         host_from_header = true;
         break;
       case Kept::Traceparent:

@@ -13,16 +13,51 @@ namespace cs::http1 {
 // Largest head (start line + headers) accepted; a longer one is treated as garbage.
 inline constexpr size_t kMaxHeadBytes = 64 * 1024;
 
-// What an HTTP/1.x head says: the fields pairing, framing and spans use.
+// What an HTTP/1.x head says: the fields pairing, framing and spans use. The text fields share one buffer
+// (`text_`, reused: clear() keeps its capacity), so a head costs one string to move, and no allocation once
+// warm. Views returned by the accessors are valid until the head is changed.
 struct Http1Head {
-  std::string method;   // request: "GET"
-  std::string target;   // request: request-target as sent, "/users?id=1"
-  std::string path;     // request: "/users"
-  std::string host;     // request: Host header (or the authority of an absolute-form target)
-  std::string version;  // "1.1"
   int status = 0;       // response: 200
   bool keep_alive = true;
   uint64_t head_end_pos = 0;  // stream position one past the head's last byte (the body starts there)
+
+  std::string_view method() const { return get(method_); }    // request: "GET"
+  std::string_view target() const { return get(target_); }    // request: request-target as sent, "/users?id=1"
+  std::string_view path() const { return get(path_); }        // request: "/users"
+  std::string_view host() const { return get(host_); }        // request: Host header (or the authority of an
+                                                              // absolute-form target)
+  std::string_view version() const { return get(version_); }  // "1.1"
+
+  void set_method(std::string_view v) { put(method_, v); }
+  void set_target(std::string_view v) { put(target_, v); }
+  void set_path(std::string_view v) { put(path_, v); }
+  void set_host(std::string_view v) { put(host_, v); }
+  void set_version(std::string_view v) { put(version_, v); }
+  // The fields of a request line with one copy of it: method, target, version and a non-empty authority
+  // (the host of an absolute-form target) are pieces of `line`; so is `path` unless it is a literal.
+  void set_request_line(std::string_view line, std::string_view method, std::string_view target,
+                        std::string_view path, std::string_view version, std::string_view authority);
+  // Appends " " + v to the host (v to an empty host): an obs-fold continuation of the Host header.
+  void continue_host(std::string_view v);
+
+  // Every field empty, status 0, head_end_pos 0, keep_alive true.
+  void clear();
+
+ private:
+  struct Field {
+    uint32_t at = 0;
+    uint32_t len = 0;
+  };
+  std::string_view get(Field f) const { return std::string_view(text_).substr(f.at, f.len); }
+  // A field set again gets new bytes at the end (the old ones stay unused until clear()).
+  void put(Field& f, std::string_view v) {
+    f.at = static_cast<uint32_t>(text_.size());
+    f.len = static_cast<uint32_t>(v.size());
+    text_.append(v);
+  }
+
+  std::string text_;
+  Field method_, target_, path_, host_, version_;
 };
 
 // An HTTP/1.x message: where and when it travelled (traceparent from its header) and what its head said.

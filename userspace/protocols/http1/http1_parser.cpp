@@ -111,15 +111,8 @@ void Http1Parser::begin_message(size_t off) {
 
 void Http1Parser::reset_message_fields() {
   // Reset in place: the strings were moved out by the previous message (or hold a partial parse).
-  msg_.method.clear();
-  msg_.target.clear();
-  msg_.path.clear();
-  msg_.host.clear();
-  msg_.version.clear();
+  msg_.Http1Head::clear();
   msg_.traceparent.clear();
-  msg_.status = 0;
-  msg_.head_end_pos = 0;
-  msg_.keep_alive = true;
   msg_.uncaptured_bytes = 0;
   msg_.truncated = false;
   msg_.end_pos = 0;

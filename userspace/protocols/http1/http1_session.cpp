@@ -29,24 +29,19 @@ void Http1Session::on_segment(Dir dir, const Segment& seg) {
 // pipelining: then the agent cannot tell which response was lost and keeps the order.
 void Http1Session::skip_lost_responses(const Http1Message& head) {
   response_gap_ = false;
-  while (pending_.size() - head_ >= 2) {
+  while (pending_.size() >= 2) {
     Pending& f = front();
-    const Pending& next = pending_[head_ + 1];
+    const Pending& next = pending_[1];
     if (!f.request_done || f.response_started || !next.request_done) return;
     if (next.request.last.exit_ns >= head.first.exit_ns) return;
     if (next.request.first.enter_ns <= last_response_start_ns_) return;
-    Http1Exchange ex;
-    ex.set_request(std::move(f.request));
-    ex.end = Exchange::End::Lost;
-    ex.end_ns = ex.request.last.exit_ns;
-    pop_front();
-    sink_.exchange_complete(ex, request_dir_);
+    report(f, false, Exchange::End::Lost, f.request.last.exit_ns);
   }
 }
 
 std::string_view Http1Session::on_head(bool request, const Http1Message& msg) {
   if (request) {
-    push_back().method = msg.method;
+    push_back().method.assign(msg.method());
     sink_.request_head(msg, request_dir_);
     return {};
   }
@@ -101,12 +96,30 @@ void Http1Session::flush_front() {
       f.started_reported = true;
     }
     if (!f.response_done) return;
-    Http1Exchange ex;
-    ex.set_request(std::move(f.request));
-    ex.set_response(std::move(f.response));
-    pop_front();
-    sink_.exchange_complete(ex, request_dir_);
+    report(f, true, Exchange::End::Complete, 0);
   }
+}
+
+void Http1Session::report(Pending& p, bool with_response, Exchange::End end, uint64_t end_ns) {
+  // `p` is always the oldest pending request. The exchange handed to the sink is valid during the call
+  // only: one per thread serves every session, so its strings keep their buffers from one report to the
+  // next (a report made from inside a sink's callback, not done today, gets a fresh one).
+  thread_local Http1Exchange shared;
+  thread_local bool shared_in_use = false;
+  Http1Exchange fresh;
+  Http1Exchange& ex = shared_in_use ? fresh : shared;
+  const bool took_shared = &ex == &shared;
+  shared_in_use = true;
+  ex.set_request(std::move(p.request));
+  if (with_response)
+    ex.set_response(std::move(p.response));
+  else
+    ex.has_response = false;  // ex.response keeps an older exchange's values: meaningless now
+  ex.end = end;
+  ex.end_ns = end_ns;
+  pending_.pop_front();
+  sink_.exchange_complete(ex, request_dir_);
+  if (took_shared) shared_in_use = false;
 }
 
 void Http1Session::on_close(uint64_t ts_ns, bool reset) {
@@ -126,64 +139,39 @@ void Http1Session::on_close(uint64_t ts_ns, bool reset) {
       Pending& f = front();
       f.response = std::move(m);
       f.response.truncated = true;
-      if (f.request_done) {
-        Http1Exchange ex;
-        ex.set_request(std::move(f.request));
-        ex.set_response(std::move(f.response));
-        ex.end = end;
-        ex.end_ns = ts_ns;
-        pop_front();
-        sink_.exchange_complete(ex, request_dir_);
-      }
+      if (f.request_done) report(f, true, end, ts_ns);
     }
   }
   response_unmatched_ = false;
 
-  for (size_t i = head_; i < pending_.size(); ++i) {
-    Pending& p = pending_[i];
-    if (!p.request_done) continue;  // only its head was seen and it was dropped with the connection
-    Http1Exchange ex;
-    ex.set_request(std::move(p.request));
-    ex.end = end;
-    ex.end_ns = ts_ns;
-    sink_.exchange_complete(ex, request_dir_);
+  while (!empty()) {
+    Pending& p = front();
+    if (p.request_done)
+      report(p, false, end, ts_ns);
+    else
+      pending_.pop_front();  // only its head was seen and it was dropped with the connection
   }
-  pending_.clear();
-  head_ = 0;
 }
 
 Http1Session::Pending& Http1Session::push_back() {
-  if (empty()) {
-    pending_.clear();
-    head_ = 0;
-  } else if (pending_.size() - head_ >= kMaxPendingRequests) {
+  if (pending_.size() >= kMaxPendingRequests) {
     // Too many requests without responses: report the oldest as evicted.
     Pending& f = front();
     if (f.response_started && !f.response_done) response_unmatched_ = true;
-    if (f.request_done) {
-      Http1Exchange ex;
-      ex.set_request(std::move(f.request));
-      ex.end = Exchange::End::Evicted;
-      ex.end_ns = pending_.back().request.last.exit_ns;
-      pop_front();
-      sink_.exchange_complete(ex, request_dir_);
-    } else {
-      pop_front();
-    }
+    const Pending& newest = pending_.back();
+    const uint64_t now_ns = newest.request_done ? newest.request.last.exit_ns : 0;
+    if (f.request_done)
+      report(f, false, Exchange::End::Evicted, now_ns);
+    else
+      pending_.pop_front();
   }
-  if (head_ > 64 && head_ * 2 > pending_.size()) {
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
-  return pending_.emplace_back();
-}
-
-void Http1Session::pop_front() {
-  ++head_;
-  if (head_ == pending_.size()) {
-    pending_.clear();
-    head_ = 0;
-  }
+  // A reused slot: its request and response hold an older exchange's values until they are assigned (on
+  // request_done, response_done, or at close), and are not read before.
+  Pending& p = pending_.push_back();
+  p.method.clear();
+  p.response_at = SyscallMeta{};
+  p.request_done = p.response_started = p.started_reported = p.response_done = false;
+  return p;
 }
 
 }  // namespace cs::http1

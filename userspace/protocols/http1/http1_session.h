@@ -3,8 +3,8 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
+#include "common/slot_queue.h"
 #include "protocols/http1/http1_exchange.h"
 #include "protocols/http1/http1_parser.h"
 #include "protocols/protocol.h"
@@ -24,7 +24,8 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   const ProtocolStats& stats() const override { return stats_; }
 
  private:
-  // A request seen (head at least) whose exchange is not reported yet.
+  // A request seen (head at least) whose exchange is not reported yet. Slots are reused (SlotQueue): the
+  // strings of the messages moved in and out keep their buffers.
   struct Pending {
     std::string method;            // known from the head, before the request is complete
     Http1Message request;
@@ -41,20 +42,19 @@ class Http1Session final : public ProtocolSession, private Http1Parser::Events {
   // Reports what the oldest pending exchange is ready for, in order: request_complete has been called by
   // the caller; then response_started, then exchange_complete.
   void flush_front();
-  bool empty() const { return head_ == pending_.size(); }
-  Pending& front() { return pending_[head_]; }
-  void pop_front();
+  bool empty() const { return pending_.empty(); }
+  Pending& front() { return pending_.front(); }
   Pending& push_back();
+  // Reports `p` (its request, and its response if `with_response`), ending as `end`.
+  void report(Pending& p, bool with_response, Exchange::End end, uint64_t end_ns);
 
   const Dir request_dir_;
   ExchangeSink& sink_;
   ProtocolStats stats_;
   Http1Parser requests_;
   Http1Parser responses_;
-  // Requests awaiting their exchange report, oldest first: pending_[head_ ..]. A vector reused as a
-  // queue: no allocation per request once warm.
-  std::vector<Pending> pending_;
-  size_t head_ = 0;
+  // Requests awaiting their exchange report, oldest first. No allocation per request once warm.
+  SlotQueue<Pending> pending_;
   bool response_unmatched_ = false;
   // Lost bytes on the response side since the last response head: the next response may answer a later
   // request than the oldest pending one (see skip_lost_responses).

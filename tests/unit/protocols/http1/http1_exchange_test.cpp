@@ -26,14 +26,14 @@ ExchangeContext context(SpanKind kind) {
 
 Http1Exchange exchange(int status) {
   Http1Exchange e;
-  e.request_http.method = "GET";
-  e.request_http.path = "/users";
-  e.request_http.target = "/users?id=1";
-  e.request_http.version = "1.1";
+  e.request_http.set_method("GET");
+  e.request_http.set_path("/users");
+  e.request_http.set_target("/users?id=1");
+  e.request_http.set_version("1.1");
   if (status > 0) {
     e.has_response = true;
     e.response_http.status = status;
-    e.response_http.version = "1.1";
+    e.response_http.set_version("1.1");
   }
   return e;
 }
@@ -77,8 +77,8 @@ TEST(Http1Exchange, ErrorsFollowSpanKind) {
 
 TEST(Http1Exchange, NoResponseNoStatusEmptyPathIsRoot) {
   Http1Exchange e = exchange(0);
-  e.request_http.path.clear();
-  e.request_http.version.clear();
+  e.request_http.set_path("");
+  e.request_http.set_version("");
   e.end = Exchange::End::ConnectionClosed;
   SpanFields f;
   e.describe(context(SpanKind::Client), f);

@@ -25,27 +25,27 @@ bool parses(std::string_view head, bool request) {
 
 TEST(Http1Head, RequestLineFields) {
   const Http1Message m = parse_ok("GET /users/7?expand=1#frag HTTP/1.1\r\nHost: api.local:8080\r\n\r\n", true);
-  EXPECT_EQ(m.method, "GET");
-  EXPECT_EQ(m.target, "/users/7?expand=1#frag");
-  EXPECT_EQ(m.path, "/users/7");
-  EXPECT_EQ(m.host, "api.local:8080");
-  EXPECT_EQ(m.version, "1.1");
+  EXPECT_EQ(m.method(), "GET");
+  EXPECT_EQ(m.target(), "/users/7?expand=1#frag");
+  EXPECT_EQ(m.path(), "/users/7");
+  EXPECT_EQ(m.host(), "api.local:8080");
+  EXPECT_EQ(m.version(), "1.1");
   EXPECT_TRUE(m.keep_alive);
 }
 
 TEST(Http1Head, AbsoluteFormTarget) {
   Http1Message m = parse_ok("GET http://proxy.example:3128/a/b?q=1 HTTP/1.1\r\n\r\n", true);
-  EXPECT_EQ(m.path, "/a/b");
-  EXPECT_EQ(m.host, "proxy.example:3128");
+  EXPECT_EQ(m.path(), "/a/b");
+  EXPECT_EQ(m.host(), "proxy.example:3128");
   m = parse_ok("GET https://h.example HTTP/1.1\r\nHost: other\r\n\r\n", true);
-  EXPECT_EQ(m.path, "/");
-  EXPECT_EQ(m.host, "other");  // the Host header wins
+  EXPECT_EQ(m.path(), "/");
+  EXPECT_EQ(m.host(), "other");  // the Host header wins
 }
 
 TEST(Http1Head, StatusLine) {
   Http1Message m = parse_ok("HTTP/1.0 404 Not Found\r\n\r\n", false);
   EXPECT_EQ(m.status, 404);
-  EXPECT_EQ(m.version, "1.0");
+  EXPECT_EQ(m.version(), "1.0");
   EXPECT_FALSE(m.keep_alive);
   m = parse_ok("HTTP/1.1 204\r\n\r\n", false);  // reason phrase is optional
   EXPECT_EQ(m.status, 204);
@@ -67,7 +67,7 @@ TEST(Http1Head, HeaderNamesAnyCase) {
       "POST /x HTTP/1.1\r\nhOST: h1\r\nCONTENT-length: 12\r\ncOnNeCtIoN: Close\r\n"
       "TRACEPARENT: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n",
       true, &f);
-  EXPECT_EQ(m.host, "h1");
+  EXPECT_EQ(m.host(), "h1");
   EXPECT_TRUE(f.has_content_length);
   EXPECT_EQ(f.content_length, 12u);
   EXPECT_TRUE(f.conn_close);
@@ -81,7 +81,7 @@ TEST(Http1Head, WhitespaceAndObsFold) {
       "GET / HTTP/1.1\r\nHost: \t example.com \t\r\nX-Long: part one\r\n  part two\r\n"
       "Traceparent:00-aa-bb\r\n  -01\r\nConnection: upgrade,\r\n keep-alive\r\n\r\n",
       true, &f);
-  EXPECT_EQ(m.host, "example.com");
+  EXPECT_EQ(m.host(), "example.com");
   EXPECT_EQ(m.traceparent, "00-aa-bb -01");  // folded value joined by one space
   EXPECT_TRUE(f.conn_keep_alive);
 }
@@ -89,7 +89,7 @@ TEST(Http1Head, WhitespaceAndObsFold) {
 TEST(Http1Head, BareLineFeeds) {
   HeadFraming f;
   const Http1Message m = parse_ok("GET /lf HTTP/1.1\nHost: lf\nContent-Length: 3\n\n", true, &f);
-  EXPECT_EQ(m.host, "lf");
+  EXPECT_EQ(m.host(), "lf");
   EXPECT_EQ(f.content_length, 3u);
 }
 

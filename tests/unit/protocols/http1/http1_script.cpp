@@ -37,7 +37,7 @@ class RecordingSink final : public ExchangeSink {
   }
   void response_started(const Message& message, Dir dir, const SyscallMeta& at) override {
     const auto& request = static_cast<const Http1Message&>(message);
-    r_.log.push_back("started " + dir_name(dir) + " " + request.method + " " + request.target + " " +
+    r_.log.push_back("started " + dir_name(dir) + " " + std::string(request.method()) + " " + std::string(request.target()) + " " +
                      std::to_string(request.start_pos) + " at " + describe_meta(at));
     r_.started_at.push_back(at);
   }
@@ -75,11 +75,11 @@ std::string compare(const Result& base, const Result& other, const std::string& 
 std::string describe(const Message& m, const Http1Head& h) {
   std::ostringstream o;
   if (m.is_request) {
-    o << h.method << " target=" << h.target << " path=" << h.path << " host=" << h.host;
+    o << h.method() << " target=" << h.target() << " path=" << h.path() << " host=" << h.host();
   } else {
     o << "status=" << h.status;
   }
-  o << " v=" << h.version << " tp=" << m.traceparent << " ka=" << h.keep_alive << " [" << m.start_pos << ","
+  o << " v=" << h.version() << " tp=" << m.traceparent << " ka=" << h.keep_alive << " [" << m.start_pos << ","
     << m.end_pos << ") first=" << describe_meta(m.first) << " last=" << describe_meta(m.last)
     << " unc=" << m.uncaptured_bytes << " trunc=" << m.truncated;
   return o.str();

@@ -24,11 +24,11 @@ TEST(Http1Session, SimpleGetFieldsPositionsMetas) {
   const Http1Exchange& e = r.exchanges[0];
   EXPECT_TRUE(e.has_response);
   EXPECT_EQ(e.end, Exchange::End::Complete);
-  EXPECT_EQ(e.request_http.method, "GET");
-  EXPECT_EQ(e.request_http.target, "/users?id=1");
-  EXPECT_EQ(e.request_http.path, "/users");
-  EXPECT_EQ(e.request_http.host, "api");
-  EXPECT_EQ(e.request_http.version, "1.1");
+  EXPECT_EQ(e.request_http.method(), "GET");
+  EXPECT_EQ(e.request_http.target(), "/users?id=1");
+  EXPECT_EQ(e.request_http.path(), "/users");
+  EXPECT_EQ(e.request_http.host(), "api");
+  EXPECT_EQ(e.request_http.version(), "1.1");
   EXPECT_TRUE(e.request.is_request);
   EXPECT_EQ(e.request.start_pos, kRequestBase);
   EXPECT_EQ(e.request.end_pos, kRequestBase + kGet.size());
@@ -63,7 +63,7 @@ TEST(Http1Session, PostBodyAcrossSegmentsMetas) {
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 1u);
   const Message& q = r.exchanges[0].request;
-  EXPECT_EQ(r.exchanges[0].request_http.method, "POST");
+  EXPECT_EQ(r.exchanges[0].request_http.method(), "POST");
   EXPECT_EQ(q.end_pos, kRequestBase + head.size() + 10);
   EXPECT_EQ(q.first.tid, 1u);
   EXPECT_EQ(q.last.tid, 3u);  // the syscall that carried the last body byte
@@ -85,7 +85,7 @@ TEST(Http1Session, ChunkedWithExtensionsAndTrailers) {
   EXPECT_EQ(r.exchanges[0].request.end_pos, kRequestBase + request.size());
   EXPECT_EQ(r.exchanges[0].response.end_pos, kResponseBase + response.size());
   EXPECT_FALSE(r.exchanges[0].response.truncated);
-  EXPECT_EQ(r.exchanges[1].request_http.target, "/after");
+  EXPECT_EQ(r.exchanges[1].request_http.target(), "/after");
   EXPECT_EQ(r.exchanges[1].request.start_pos, kRequestBase + request.size());
   EXPECT_EQ(r.exchanges[1].response.end_pos, kResponseBase + response.size() + kOk5.size());
   EXPECT_EQ(r.stats.parse_errors, 0u);
@@ -101,7 +101,7 @@ TEST(Http1Session, KeepAliveSequence) {
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(r.exchanges[i].request_http.target, "/k" + std::to_string(i));
+    EXPECT_EQ(r.exchanges[i].request_http.target(), "/k" + std::to_string(i));
     EXPECT_EQ(r.exchanges[i].response.start_pos, kResponseBase + i * kOk5.size());
     EXPECT_EQ(r.exchanges[i].response.first.tid, static_cast<uint32_t>(2 * i + 2));
   }
@@ -117,13 +117,13 @@ TEST(Http1Session, PipeliningThreeInOneSegment) {
   const std::vector<Step> steps = {req(a + b + c), resp(ra + rb + rc)};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 3u);
-  EXPECT_EQ(r.exchanges[0].request_http.target, "/a");
+  EXPECT_EQ(r.exchanges[0].request_http.target(), "/a");
   EXPECT_EQ(r.exchanges[0].response_http.status, 200);
-  EXPECT_EQ(r.exchanges[1].request_http.target, "/b");
+  EXPECT_EQ(r.exchanges[1].request_http.target(), "/b");
   EXPECT_EQ(r.exchanges[1].request.start_pos, kRequestBase + a.size());
   EXPECT_EQ(r.exchanges[1].response_http.status, 404);
   EXPECT_EQ(r.exchanges[1].response.start_pos, kResponseBase + ra.size());
-  EXPECT_EQ(r.exchanges[2].request_http.target, "/c");
+  EXPECT_EQ(r.exchanges[2].request_http.target(), "/c");
   EXPECT_EQ(r.exchanges[2].request.end_pos, kRequestBase + a.size() + b.size() + c.size());
   EXPECT_EQ(r.exchanges[2].response_http.status, 201);
   EXPECT_EQ(r.exchanges[2].response.end_pos, kResponseBase + ra.size() + rb.size() + rc.size());
@@ -141,7 +141,7 @@ TEST(Http1Session, HeadResponseHasNoBody) {
                                    resp(head_resp + kOk5)};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 2u);
-  EXPECT_EQ(r.exchanges[0].request_http.method, "HEAD");
+  EXPECT_EQ(r.exchanges[0].request_http.method(), "HEAD");
   EXPECT_EQ(r.exchanges[0].response.end_pos, kResponseBase + head_resp.size());
   EXPECT_EQ(r.exchanges[1].response.start_pos, kResponseBase + head_resp.size());
   EXPECT_EQ(r.exchanges[1].response.end_pos, kResponseBase + head_resp.size() + kOk5.size());
@@ -232,10 +232,10 @@ TEST(Http1Session, OddCaseAndFoldedHeadersFrameCorrectly) {
   const std::vector<Step> steps = {req(request + kGet), resp(response + kOk5)};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 2u);
-  EXPECT_EQ(r.exchanges[0].request_http.host, "odd");
+  EXPECT_EQ(r.exchanges[0].request_http.host(), "odd");
   EXPECT_EQ(r.exchanges[0].request.end_pos, kRequestBase + request.size());
   EXPECT_EQ(r.exchanges[0].response.end_pos, kResponseBase + response.size());
-  EXPECT_EQ(r.exchanges[1].request_http.target, "/users?id=1");
+  EXPECT_EQ(r.exchanges[1].request_http.target(), "/users?id=1");
   EXPECT_EQ(check_split_invariance(steps), "");
 }
 
@@ -269,7 +269,7 @@ TEST(Http1Session, ConnectTunnelStopsParsing) {
                                    req("\x16\x03\x01 tls bytes"), resp("\x16\x03\x03 more")};
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 1u);
-  EXPECT_EQ(r.exchanges[0].request_http.path, "db:5432");
+  EXPECT_EQ(r.exchanges[0].request_http.path(), "db:5432");
   EXPECT_EQ(r.stats.parse_errors, 0u);
   EXPECT_EQ(check_split_invariance(steps), "");
 }
@@ -288,9 +288,9 @@ TEST(Http1Session, TooManyUnansweredRequestsEvictsOldest) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(r.exchanges[i].end, Exchange::End::Evicted);
     EXPECT_FALSE(r.exchanges[i].has_response);
-    EXPECT_EQ(r.exchanges[i].request_http.target, "/r" + std::to_string(i));
+    EXPECT_EQ(r.exchanges[i].request_http.target(), "/r" + std::to_string(i));
   }
-  EXPECT_EQ(r.exchanges[3].request_http.target, "/r3");  // the response answers the oldest still kept
+  EXPECT_EQ(r.exchanges[3].request_http.target(), "/r3");  // the response answers the oldest still kept
   EXPECT_TRUE(r.exchanges[3].has_response);
 }
 

@@ -67,7 +67,7 @@ TEST(Http1Close, CloseWithUnansweredRequests) {
   ASSERT_EQ(r.exchanges.size(), 2u);
   EXPECT_EQ(r.exchanges[0].end, Exchange::End::Complete);
   const Http1Exchange& e = r.exchanges[1];
-  EXPECT_EQ(e.request_http.target, "/second");
+  EXPECT_EQ(e.request_http.target(), "/second");
   EXPECT_FALSE(e.has_response);
   EXPECT_EQ(e.end, Exchange::End::ConnectionClosed);
   EXPECT_EQ(e.end_ns, close_ts(2));

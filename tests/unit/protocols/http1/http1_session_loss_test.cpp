@@ -95,10 +95,10 @@ TEST(Http1Loss, GapInsideHeadDropsMessage) {
                                    resp(kOk5)};
   const Result r = run(steps);
   ASSERT_EQ(r.requests.size(), 1u);
-  EXPECT_EQ(r.requests[0].target, "/next");
+  EXPECT_EQ(r.requests[0].target(), "/next");
   EXPECT_EQ(r.requests[0].start_pos, kRequestBase + lost_head.size() + 40);
   ASSERT_EQ(r.exchanges.size(), 1u);
-  EXPECT_EQ(r.exchanges[0].request_http.target, "/next");
+  EXPECT_EQ(r.exchanges[0].request_http.target(), "/next");
   EXPECT_EQ(r.stats.gaps, 1u);
   EXPECT_EQ(r.stats.resyncs, 1u);
   EXPECT_EQ(check_split_invariance(steps), "");
@@ -109,7 +109,7 @@ TEST(Http1Loss, GapThenSegmentMidBodySkippedUntilNextStart) {
                                    req("GET /again HTTP/1.1\r\n\r\n"), resp(kOk5)};
   const Result r = run(steps);
   ASSERT_EQ(r.requests.size(), 2u);
-  EXPECT_EQ(r.requests[1].target, "/again");
+  EXPECT_EQ(r.requests[1].target(), "/again");
   EXPECT_EQ(r.stats.parse_errors, 0u);  // lost bytes are gaps, not parse errors
   EXPECT_EQ(r.stats.gaps, 1u);
   EXPECT_EQ(check_split_invariance(steps), "");
@@ -150,7 +150,7 @@ TEST(Http1Loss, VeryLongHeadRejected) {
   const std::vector<Step> steps = {req(huge), req(kGet), resp(kOk5)};
   const Result r = run(steps);
   ASSERT_EQ(r.requests.size(), 1u);
-  EXPECT_EQ(r.requests[0].target, "/users?id=1");
+  EXPECT_EQ(r.requests[0].target(), "/users?id=1");
   EXPECT_EQ(r.requests[0].start_pos, kRequestBase + huge.size());
   EXPECT_EQ(r.stats.parse_errors, 1u);
   EXPECT_EQ(check_split_invariance(steps, 256), "");
@@ -165,7 +165,7 @@ TEST(Http1Loss, LongHeadAcrossSegmentsRejected) {
   steps.push_back(resp(kOk5));
   const Result r = run(steps);
   ASSERT_EQ(r.requests.size(), 1u);
-  EXPECT_EQ(r.requests[0].target, "/users?id=1");
+  EXPECT_EQ(r.requests[0].target(), "/users?id=1");
   EXPECT_EQ(r.stats.parse_errors, 1u);
   ASSERT_EQ(r.exchanges.size(), 1u);
 }
@@ -178,8 +178,8 @@ TEST(Http1Loss, HeadCutByCaptureLimitKeepsStartLine) {
   const Result r = run(steps);
   ASSERT_EQ(r.exchanges.size(), 2u);
   const Message& q = r.exchanges[0].request;
-  EXPECT_EQ(r.exchanges[0].request_http.path, "/deep/path");
-  EXPECT_EQ(r.exchanges[0].request_http.host, "cut");
+  EXPECT_EQ(r.exchanges[0].request_http.path(), "/deep/path");
+  EXPECT_EQ(r.exchanges[0].request_http.host(), "cut");
   EXPECT_TRUE(q.truncated);
   EXPECT_EQ(q.end_pos, kRequestBase + partial.size() + 2000);
   EXPECT_EQ(q.uncaptured_bytes, 2000u);
