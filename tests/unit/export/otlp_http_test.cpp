@@ -308,6 +308,24 @@ TEST(OtlpExporter, RejectedBatchIsDroppedAndCountedNotRetried) {
   EXPECT_EQ(rx.received().size(), 2u);
 }
 
+TEST(OtlpExporter, ExporterThreadGivesFreedAttributeListsBackToMalloc) {
+  FakeReceiver rx({});
+  ASSERT_TRUE(rx.running());
+  OtlpExporter e(exporter_config(rx), AgentResource{"node1", "node1:1", "0.1.0"}, nullptr, nullptr, 0);
+  std::vector<Span> batch = spans(1, 300);
+  for (Span& s : batch) {
+    s.attributes.emplace_back("http.request.method", std::string("GET"));
+    s.attributes.emplace_back("url.path", std::string("/"));
+    s.attributes.emplace_back("http.response.status_code", int64_t{200});
+  }
+  e.emit(batch);
+  ASSERT_TRUE(wait_until([&] { return e.counters().spans_sent.load() == 300; }));
+  // Each queued copy's attribute list was freed on the exporter thread, then released there after its
+  // batch (not only when the exporter stops).
+  EXPECT_TRUE(wait_until([&] { return e.recycled_arrays_released() >= 300; }, 5)) << e.recycled_arrays_released();
+  e.stop();
+}
+
 TEST(OtlpExporter, MetricsGoToV1MetricsWithTheHeaders) {
   FakeReceiver rx({});
   ASSERT_TRUE(rx.running());

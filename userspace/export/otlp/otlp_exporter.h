@@ -13,6 +13,8 @@
 //    the batch (spans_dropped_rejected). A metrics request is tried at most 3 times: the next one carries
 //    the same cumulative values.
 //  - stop() sends what is queued for at most shutdown_s, then counts the rest (spans_dropped_shutdown).
+//  - Span attribute lists are allocated on the pipeline thread (spans/recycling_allocator.h) and freed on
+//    the exporter thread: after each batch the exporter thread hands its recycled arrays back to malloc.
 #pragma once
 
 #include <atomic>
@@ -56,6 +58,8 @@ class OtlpExporter final : public SpanSink {
   void stop();
 
   const ExportCounters& counters() const { return counters_; }
+  // Attribute arrays the exporter thread gave back to malloc (spans/recycling_allocator.h), for tests.
+  uint64_t recycled_arrays_released() const { return arrays_released_.load(); }
 
  private:
   void run();
@@ -72,6 +76,7 @@ class OtlpExporter final : public SpanSink {
   uint64_t start_unix_ns_;
   OtlpHttp http_;
   ExportCounters counters_;
+  std::atomic<uint64_t> arrays_released_{0};
   std::string traces_url_, metrics_url_;
   double next_log_mono_ = 0;
 
