@@ -31,7 +31,7 @@ bool cs_go_enabled = false;
 #define CS_MAX_SOCKETS 65536
 #define CS_MAX_TRACED 16384
 #define CS_MAX_VERDICTS 65536
-#define CS_MAX_GO_PROCS 4096
+#define CS_MAX_GO_PROCS 16384 /* registered Go processes + processes exec'd moments ago (pending) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -173,7 +173,8 @@ static __always_inline void cs_mark_traced(struct cs_sock_state *st, __u64 pid_t
 		st->owner_tgid = tgid;
 }
 
-/* Goroutine id of the current thread if its process is a registered Go process, else 0. */
+/* Goroutine id of the current thread if its process is a registered Go process, CS_GOID_PENDING while
+ * its binary is being analysed, else 0. */
 static __always_inline __u64 cs_current_goid(__u64 pid_tgid)
 {
 #if defined(__TARGET_ARCH_x86)
@@ -187,6 +188,8 @@ static __always_inline __u64 cs_current_goid(__u64 pid_tgid)
 	go = bpf_map_lookup_elem(&cs_go_procs, &tgid);
 	if (!go)
 		return 0;
+	if (!go->goid_offset)
+		return CS_GOID_PENDING; /* exec'd moments ago: not analysed yet (events.h) */
 	task = bpf_get_current_task_btf();
 	if (bpf_probe_read_user(&g, sizeof(g), (void *)(task->thread.fsbase + (__s64)go->g_tls_offset)) || !g)
 		return 0;

@@ -4,8 +4,10 @@
  * uprobe_multi offsets, and the notifications sent through
  * the object's own small "cs_go_notes" ring buffer. Not part of the capture contract (events.h): nothing
  * records or replays them.
- *  - EXEC: a process replaced its image (every exec on the machine: the manager decides whether it is Go).
- *  - EXIT: a thread group with a cs_go_procs entry ended (its leader exited): the entry can go.
+ *  - EXEC: a process replaced its image (every exec on the machine; its cs_go_procs entry is pending now,
+ *    events.h): the manager decides whether it is Go and replaces the entry with the offsets or deletes it.
+ *  - EXIT: a thread group with a cs_go_procs entry ended (its leader exited): the entry can go (a pending
+ *    one is deleted by the BPF side already).
  */
 #ifndef CALLSCOPE_GO_NOTES_H
 #define CALLSCOPE_GO_NOTES_H

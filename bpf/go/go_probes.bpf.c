@@ -11,8 +11,13 @@
  *  - Go register ABI (ABIInternal, Go >= 1.17, amd64): integer arguments and results in RAX, RBX, RCX,
  *    RDI, RSI, R8..R11; the current g in R14 (in every Go function except on the system stack).
  *  - A probe reports only for a process user space registered in cs_go_procs (goid offset known);
- *    otherwise it counts CS_GO_STAT_NO_PROC and does nothing.
- *  - Records go to "cs_events" (the main object's ring buffer when user space reuses it).
+ *    otherwise (no entry, or a pending one) it counts CS_GO_STAT_NO_PROC and does nothing.
+ *  - Every exec writes a pending entry (goid_offset 0, events.h) for the new image until user space has
+ *    analysed it (the exec notification): meanwhile the main object marks the process's socket events
+ *    CS_GOID_PENDING instead of passing a Go thread off as a plain thread.
+ *  - Records go to "cs_events" (the main object's ring buffer when user space reuses it), with the main
+ *    object's wake-up policy when user space sets cs_go_wakeup_bytes: no wake-up until that many bytes wait
+ *    (the agent also reads on its own timer); 0: the ring buffer's default (wake a waiting reader).
  *  - The net/http probes also check cs_go_proc.g_tls_offset (g in TLS == g in R14) and count the result
  *    (CS_GO_STAT_TLS_CHECKS / _MISMATCH): a wrong offset would give socket events wrong goroutine ids.
  */
@@ -27,6 +32,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define CS_GO_MAX_PROCS 16384
+
+/* Set by user space before load: see the rules above. */
+const volatile __u64 cs_go_wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -62,6 +70,14 @@ struct {
 	__type(value, __u64);
 } cs_go_newproc_parent SEC(".maps");
 
+static __always_inline __u64 rb_flags(void)
+{
+	if (!cs_go_wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&cs_events, BPF_RB_AVAIL_DATA) >= cs_go_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										       : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&cs_go_stats, &idx);
@@ -85,8 +101,10 @@ static __always_inline const struct cs_go_proc *current_go_proc(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	const struct cs_go_proc *proc = bpf_map_lookup_elem(&cs_go_procs, &tgid);
-	if (!proc)
+	if (!proc || !proc->goid_offset) {
 		stat_inc(CS_GO_STAT_NO_PROC);
+		return NULL;
+	}
 	return proc;
 }
 
@@ -153,7 +171,7 @@ static __always_inline int on_newproc1_ret(struct pt_regs *ctx)
 	fill_header(&ev->hdr, CS_EV_GO_NEWPROC, sizeof(*ev));
 	ev->parent_goid = parent_goid;
 	ev->child_goid = goid_of(ctx->ax, proc);
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, rb_flags());
 	stat_inc(CS_GO_STAT_EVENTS);
 	return 0;
 }
@@ -179,7 +197,7 @@ static __always_inline int emit_http(struct pt_regs *ctx, __u32 type, __u64 requ
 	ev->response = response;
 	ev->error = error;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, rb_flags());
 	stat_inc(CS_GO_STAT_EVENTS);
 	return 0;
 }
@@ -287,7 +305,12 @@ static __always_inline void note(__u32 kind, __u32 tgid)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(go_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	note(CS_GO_NOTE_EXEC, BPF_CORE_READ(p, tgid));
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct cs_go_proc pending = {}; /* goid_offset 0: pending until user space has analysed the image */
+
+	if (bpf_map_update_elem(&cs_go_procs, &tgid, &pending, BPF_ANY) != 0)
+		stat_inc(CS_GO_STAT_PENDING_FULL);
+	note(CS_GO_NOTE_EXEC, tgid);
 	return 0;
 }
 
@@ -295,10 +318,17 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(go_process_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	const struct cs_go_proc *proc;
+
 	if (BPF_CORE_READ(p, pid) != tgid)
 		return 0; /* a thread, not the group leader */
-	if (!bpf_map_lookup_elem(&cs_go_procs, &tgid))
+	proc = bpf_map_lookup_elem(&cs_go_procs, &tgid);
+	if (!proc)
 		return 0;
+	if (!proc->goid_offset)
+		bpf_map_delete_elem(&cs_go_procs, &tgid); /* pending: nobody else will */
+	/* Also for a pending entry: user space may be registering the process right now (its EXEC note comes
+	 * first), and deletes whatever it wrote when it reads this one. */
 	note(CS_GO_NOTE_EXIT, tgid);
 	return 0;
 }

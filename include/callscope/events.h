@@ -111,11 +111,16 @@ enum cs_verdict {
  * Go processes, written by user space into the "cs_go_procs" hash map (key: __u32 tgid) once it has
  * analysed the binary. With an entry, socket events of the process carry the goroutine id of the
  * current thread: g = *(u64 *)(fsbase + g_tls_offset), goid = *(u64 *)(g + goid_offset).
+ * An entry with goid_offset 0 is pending: the Go probes object writes one at every exec (the new image
+ * may be Go) and user space replaces it with the offsets or deletes it once it has analysed the binary.
+ * Until then the process's socket events carry goid CS_GOID_PENDING: a Go thread's events must not be
+ * taken for a plain thread's while nobody knows which goroutine made them.
  */
 struct cs_go_proc {
 	__s32 g_tls_offset; /* offset of the g pointer from the thread pointer (fsbase), e.g. -8 */
-	__u32 goid_offset;  /* offset of goid in runtime.g */
+	__u32 goid_offset;  /* offset of goid in runtime.g; 0: pending */
 };
+#define CS_GOID_PENDING 0xffffffffffffffffULL
 
 /* An IPv4 or IPv6 socket address. IPv4 uses addr[0..3]; port in host byte order. */
 struct cs_addr {
@@ -261,6 +266,7 @@ enum cs_go_stat {
 	CS_GO_STAT_NOTE_DROPS,    /* exec/exit notifications lost (manager's notification ring buffer full) */
 	CS_GO_STAT_TLS_CHECKS,    /* net/http probes that compared g in R14 with g read at cs_go_proc's TLS offset */
 	CS_GO_STAT_TLS_MISMATCH,  /* ... and found them different: g_tls_offset is wrong for that process */
+	CS_GO_STAT_PENDING_FULL,  /* execs that could not be marked pending in cs_go_procs (map full) */
 	CS_GO_STAT_MAX,
 };
 

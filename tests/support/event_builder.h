@@ -48,12 +48,13 @@ inline cs_tuple unbound(cs_tuple t) {
   return t;
 }
 
-// One traced thread of one process.
+// One traced thread of one process (in a Go process: the goroutine it runs now, 0 for none).
 struct Proc {
   uint32_t pid = 100;
   uint32_t tid = 100;
   std::string comm = "proc";
   uint64_t cgroup = 1;
+  uint64_t goid = 0;
 };
 
 // Whatever task a softirq interrupted: what a close reported from softirq context says in its header.
@@ -88,7 +89,7 @@ inline Record conn_open(const Proc& p, uint64_t ts, int fd, const cs_tuple& t, u
   auto* e = reinterpret_cast<cs_conn_event*>(r.data());
   fill_header(e->hdr, CS_EV_CONN_OPEN, static_cast<uint32_t>(r.size()), ts, p);
   e->sock = sock_ref(sock_id, fd, CS_ROLE_CLIENT, t, netns);
-  e->goid = goid;
+  e->goid = goid != 0 ? goid : p.goid;
   return r;
 }
 
@@ -123,7 +124,7 @@ inline Record data(const Proc& p, uint64_t enter_ns, uint64_t exit_ns, int fd, c
   fill_header(e.hdr, CS_EV_DATA, static_cast<uint32_t>(r.size()), exit_ns, p);
   e.sock = sock_ref(sock_id, fd, role, t, netns);
   e.enter_ns = enter_ns;
-  e.goid = goid;
+  e.goid = goid != 0 ? goid : p.goid;
   e.direction = dir;
   e.syscall = sys;
   e.flags = len > payload.size() ? CS_DATA_F_TRUNCATED : 0;

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
 #include "record/capture_file.h"
+#include "runtimes/go/go_runtime.h"
 #include "sinks/json_string.h"
 #include "top/top_model.h"
 #include "top/top_screen.h"
@@ -125,6 +127,74 @@ std::unique_ptr<BpfCapture> open_capture(const Options& o) {
   return cap;
 }
 
+// The Go runtime support of a capture (--go-probes): it shares the capture's ring buffer and cs_go_procs
+// map, so its records (goroutine lineage, net/http hand-offs) reach the pipeline and the capture file in
+// event order. Probes only what the goroutine rule reads (ROUNDTRIP and WRITE entries, newproc1).
+class GoSupport {
+ public:
+  // false: --go-probes on and it cannot run (logged).
+  bool open(const Options& o, BpfCapture& cap) {
+    if (o.go_probes == "off") return true;
+    go::GoRuntimeOptions g;
+    g.ringbuf_map_fd = cap.ringbuf_map_fd();
+    g.go_procs_map_fd = cap.go_procs_map_fd();
+    g.http_probes = go::GoHttpProbes::kRequestOnly;
+    g.attach_probes = o.go_probes != "ids";
+    g.wakeup_bytes = std::max<uint64_t>((static_cast<uint64_t>(o.ringbuf_mb) << 20) / 8, 4096);  // as the capture's
+    g.pids = o.pids;
+    g.comms = o.comms;
+    cap.enable_goroutine_ids();  // takes effect per process as it is registered
+    std::string error;
+    rt_ = go::GoRuntime::open(g, error);
+    if (!rt_) {
+      if (o.go_probes == "on") {
+        spdlog::error("{} (--go-probes on)", error);
+        return false;
+      }
+      spdlog::warn("no goroutine-aware chains: {}; Go processes get the generic rules (--go-probes off hides this)",
+                   error);
+      return true;
+    }
+    const go::GoRuntimeStats s = rt_->stats();
+    spdlog::info("Go support ({}): {} Go processes registered, {} binaries", o.go_probes == "ids" ? "goroutine ids only" : "probes",
+                 s.processes_registered, s.binaries_probed);
+    return true;
+  }
+
+  // From the agent's loop: exec/exit notifications now, a /proc walk every few seconds.
+  void poll(uint64_t now_ns) {
+    if (!rt_) return;
+    rt_->poll();
+    if (now_ns >= next_rescan_ns_) {
+      if (next_rescan_ns_ != 0) rt_->rescan();
+      next_rescan_ns_ = now_ns + kRescanEveryNs;
+    }
+  }
+
+  void log_stats() const {
+    if (rt_) spdlog::info("{}", go::format_go_runtime_stats(rt_->stats()));
+  }
+
+  // Detaches every uprobe (before the capture goes) and logs the counters.
+  void close() {
+    if (!rt_) return;
+    const go::GoRuntimeStats s = rt_->stats();
+    rt_.reset();
+    spdlog::info("{}", go::format_go_runtime_stats(s));
+    if (s.kernel[CS_GO_STAT_RINGBUF_DROPS] > 0)
+      spdlog::warn("{} Go runtime records were lost (ring buffer full): calls they concerned were left unlinked",
+                   s.kernel[CS_GO_STAT_RINGBUF_DROPS]);
+    if (s.kernel[CS_GO_STAT_TLS_MISMATCH] > 0)
+      spdlog::warn("{} Go probe hits found the goroutine pointer elsewhere than computed: goroutine ids of those "
+                   "processes may be wrong (please report the Go version)", s.kernel[CS_GO_STAT_TLS_MISMATCH]);
+  }
+
+ private:
+  static constexpr uint64_t kRescanEveryNs = 5'000'000'000ULL;
+  std::unique_ptr<go::GoRuntime> rt_;
+  uint64_t next_rescan_ns_ = 0;
+};
+
 // Polls the ring buffer until stopped (signal or --duration), giving each record to `on_record` and
 // calling `on_idle(now)` at least every 100 ms. Logs kernel losses as they happen.
 int poll_loop(const Options& o, BpfCapture& cap, const std::function<void(const void*, size_t)>& on_record,
@@ -176,6 +246,8 @@ int run_live(const Options& o) {
   }
   auto cap = open_capture(o);
   if (!cap) return 1;
+  GoSupport go_support;
+  if (!go_support.open(o, *cap)) return 1;
   install_signal_handlers();
   BpfSocketVerdicts verdicts(*cap);
   PipelineConfig config = pipeline_config(o, mono_to_unix_offset_ns());
@@ -191,6 +263,7 @@ int run_live(const Options& o) {
         telemetry->on_record(d, s);
       },
       [&](uint64_t now) {
+        go_support.poll(now);
         pipeline.tick(now);
         if (now >= last_telemetry + 100'000'000ULL) {  // at most every 100 ms, however busy the ring buffer
           telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
@@ -207,8 +280,10 @@ int run_live(const Options& o) {
       [&] {
         spdlog::info("{}", format_kernel_stats(cap->stats()));
         spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
+        go_support.log_stats();
       });
   pipeline.flush();
+  go_support.close();
   KernelStats k = cap->stats();
   cap.reset();  // detach before the report
   telemetry->finish(pipeline.stats(), kernel_counters(k));
@@ -382,6 +457,8 @@ int run_record(const Options& o) {
   }
   auto cap = open_capture(o);
   if (!cap) return 1;
+  GoSupport go_support;
+  if (!go_support.open(o, *cap)) return 1;
   CaptureHeader header = capture_header_now(o.payload_bytes, CALLSCOPE_VERSION);
   error = writer.write_header(header);
   if (!error.empty()) {
@@ -400,13 +477,18 @@ int run_record(const Options& o) {
         }
       },
       [&](uint64_t now) {
+        go_support.poll(now);
         if (now - last_flush >= 1'000'000'000ULL) {
           writer.flush();
           last_flush = now;
         }
       },
-      [&] { spdlog::info("recorded {} records, {} bytes; {}", writer.records(), writer.bytes(),
-                         format_kernel_stats(cap->stats())); });
+      [&] {
+        spdlog::info("recorded {} records, {} bytes; {}", writer.records(), writer.bytes(),
+                     format_kernel_stats(cap->stats()));
+        go_support.log_stats();
+      });
+  go_support.close();
   KernelStats k = cap->stats();
   cap.reset();
   CaptureTrailer trailer;

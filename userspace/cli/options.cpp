@@ -97,6 +97,14 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "kernel data path: 'socket' (socket tracepoints, Linux 6.3+: only socket I/O runs a program), "
         "'syscall' (raw syscall tracepoints: every system call of every process runs a program; for older "
         "kernels), or 'auto' (socket where the kernel has it)")
+    ("go-probes", po::value<std::string>(&o.go_probes)->default_value("auto"),
+        "goroutine-aware chains for Go programs, unmodified: 'auto' (goroutine ids on socket events, uprobes "
+        "on goroutine creation and net/http's client hand-offs; where the kernel cannot, a warning and the "
+        "generic rules), 'on' (the same, or fail at start), 'ids' (goroutine ids only, no uprobes and no "
+        "per-call cost: only requests a handler's own goroutine writes are linked; net/http's client writes "
+        "from a goroutine of its own, so its calls abstain), 'off' "
+        "(Go threads get the generic thread rule: a thread runs many goroutines, so a call may be linked to "
+        "another request than its own)")
     ("ringbuf-mb", po::value<uint32_t>(&o.ringbuf_mb)->default_value(8),
         "kernel ring buffer size in MiB (power of two). Raise it if the exit report shows ring buffer drops")
     ("seed", po::value<uint64_t>(&o.seed)->default_value(0),
@@ -218,6 +226,10 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   if (o.duration_s < 0) return usage_error("--duration must be >= 0");
   if (o.capture_mode != "auto" && o.capture_mode != "socket" && o.capture_mode != "syscall")
     return usage_error("--capture-mode must be auto, socket or syscall, not '" + o.capture_mode + "'");
+  if (o.go_probes != "auto" && o.go_probes != "on" && o.go_probes != "ids" && o.go_probes != "off")
+    return usage_error("--go-probes must be auto, on, ids or off, not '" + o.go_probes + "'");
+  if (o.mode == Options::Mode::Replay && !vm["go-probes"].defaulted())
+    return usage_error("--go-probes chooses what the kernel side captures; a replay runs on what was recorded");
   for (const auto& c : o.comms)
     if (c.empty() || c.size() > 15) return usage_error("--comm '" + c + "' must be 1 to 15 characters");
   if (o.mode == Options::Mode::Replay && (!o.pids.empty() || !o.ports.empty() || !o.comms.empty()))

@@ -19,6 +19,7 @@ struct Options {
   uint32_t payload_bytes = 0;      // set from CS_DEFAULT_PAYLOAD by the parser
   uint32_t ringbuf_mb = 8;
   std::string capture_mode = "auto";  // "auto" | "socket" | "syscall"
+  std::string go_probes = "auto";     // "auto" | "on" | "ids" | "off": goroutine-aware chains for Go processes
   uint64_t seed = 0;
   std::string log_level = "info";
   double stats_interval_s = 60;

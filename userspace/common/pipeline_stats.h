@@ -9,6 +9,9 @@ namespace cs {
 struct PipelineStats {
   uint64_t records = 0;
   uint64_t bad_records = 0;             // malformed records (size/type/fields), skipped
+  uint64_t unknown_records = 0;         // well-formed records of a type this build does not know, skipped
+  uint64_t runtime_records = 0;         // records of a runtime's own probes (Go: goroutines, net/http hand-offs)
+  uint64_t goroutines_created = 0;      // of runtime_records: Go goroutine creations (CS_EV_GO_NEWPROC)
   uint64_t data_events = 0;
   uint64_t conn_opens = 0;
   uint64_t conn_closes = 0;
@@ -41,6 +44,9 @@ struct PipelineStats {
   uint64_t ambiguous_batched_inputs = 0;    // ordered loop: inputs of several requests since its last output
   uint64_t ambiguous_no_causing_input = 0;  // ordered loop: no input since its last output, or not a request's
   uint64_t ambiguous_goroutine = 0;         // a Go thread: no goroutine rule decided
+  uint64_t ambiguous_unknown_goroutine = 0; // Go: the calling goroutine's request is unknown (origin not seen)
+  uint64_t ambiguous_handoff_lost = 0;      // Go: a net/http writeLoop wrote a request whose hand-off was not seen
+  uint64_t ambiguous_process_starting = 0;  // a process exec'd moments ago: its binary was still being analysed
   uint64_t ambiguous_parent_gone = 0;       // the request the connect was for was gone at the request
   uint64_t spans_dropped = 0;           // dropped at max_pending_spans
 };

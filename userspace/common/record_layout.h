@@ -24,6 +24,13 @@ inline size_t record_struct_size(uint32_t type) {
     case CS_EV_CONN_OPEN: return sizeof(cs_conn_event);
     case CS_EV_CONN_CLOSE: return sizeof(cs_close_event);
     case CS_EV_PROC_EXIT: return sizeof(cs_proc_exit_event);
+    case CS_EV_GO_NEWPROC: return sizeof(cs_go_newproc_event);
+    case CS_EV_GO_HTTP_ROUNDTRIP:
+    case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
+    case CS_EV_GO_HTTP_WRITE:
+    case CS_EV_GO_HTTP_WRITE_DONE:
+    case CS_EV_GO_HTTP_READ:
+    case CS_EV_GO_HTTP_READ_DONE: return sizeof(cs_go_http_event);
     default: return 0;
   }
 }

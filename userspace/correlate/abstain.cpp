@@ -10,6 +10,9 @@ const char* abstain_name(Abstain a) {
     case Abstain::BatchedInputs: return "batched_inputs";
     case Abstain::NoCausingInput: return "no_causing_input";
     case Abstain::Goroutine: return "goroutine";
+    case Abstain::UnknownGoroutine: return "unknown_goroutine";
+    case Abstain::HandOffLost: return "handoff_lost";
+    case Abstain::ProcessStarting: return "process_starting";
     case Abstain::ParentGone: return "parent_gone";
     case Abstain::kCount: break;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "correlate/goroutine_rule.h"
 #include "correlate/thread_rule.h"
 
 namespace cs {
@@ -19,6 +20,7 @@ bool is_loopback(const Endpoint& e) {
 
 Correlator::Correlator(const PipelineConfig& config, SpanSink& sink, PipelineStats& stats)
     : config_(config), sink_(sink), stats_(stats), ids_(config.id_seed) {
+  rules_.push_back(std::make_unique<GoroutineRule>());
   rules_.push_back(std::make_unique<ThreadRule>());
 }
 
@@ -237,6 +239,15 @@ void Correlator::count_abstain(Abstain reason) {
     case Abstain::Goroutine:
       ++stats_.ambiguous_goroutine;
       break;
+    case Abstain::UnknownGoroutine:
+      ++stats_.ambiguous_unknown_goroutine;
+      break;
+    case Abstain::HandOffLost:
+      ++stats_.ambiguous_handoff_lost;
+      break;
+    case Abstain::ProcessStarting:
+      ++stats_.ambiguous_process_starting;
+      break;
     case Abstain::ParentGone:
       ++stats_.ambiguous_parent_gone;
       break;
@@ -264,6 +275,10 @@ void Correlator::connection_closed(uint64_t conn) {
 
 void Correlator::process_exited(uint32_t pid) {
   for (auto& rule : rules_) rule->process_exited(pid);
+}
+
+void Correlator::runtime_record(const cs_event_header& record) {
+  for (auto& rule : rules_) rule->runtime_record(record);
 }
 
 SpanHandle Correlator::server_request(const ExecContext& exec, uint64_t conn, const WireEnd& wire,

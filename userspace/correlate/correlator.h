@@ -72,6 +72,8 @@ class Correlator {
   void client_connected(const ExecContext& exec, uint64_t conn, uint64_t now_ns);
   void connection_closed(uint64_t conn);
   void process_exited(uint32_t pid);
+  // A record of a runtime's own probes (InProcessRule::runtime_record), in event order.
+  void runtime_record(const cs_event_header& record);
 
   // A server read the head of a request on `conn`. Returns the span's handle.
   SpanHandle server_request(const ExecContext& exec, uint64_t conn, const WireEnd& wire,

@@ -16,6 +16,8 @@
 
 #include <cstdint>
 
+#include "callscope/events.h"
+
 namespace cs {
 
 using SpanHandle = uint64_t;  // generation << 32 | slot in the correlator's span slab; 0 = none
@@ -43,6 +45,12 @@ enum class Abstain : uint8_t {
   NoCausingInput,    // ordered loop: no input since its previous output (timer, wake-up, error event, an
                      // input the agent cannot see) or the input belongs to no request still served
   Goroutine,         // a Go thread multiplexes goroutines: no goroutine rule decided the call
+  UnknownGoroutine,  // Go: the calling goroutine serves nothing and its origin is unknown (created before its
+                     // process was registered, by a goroutine of unknown origin, or by a connection's own
+                     // goroutines) (goroutine_rule.h)
+  HandOffLost,       // Go: a net/http writeLoop wrote a request without the hand-off that names its caller
+  ProcessStarting,   // the process had just started (exec) and the agent was still analysing its binary: a
+                     // Go process's thread may not be taken for a plain thread (events.h CS_GOID_PENDING)
   ParentGone,        // the request it was made for was dropped or its span ended before the call
   kCount
 };
@@ -96,6 +104,9 @@ class InProcessRule {
   virtual void connected(const ExecContext& exec, uint64_t conn) = 0;
   virtual void connection_closed(uint64_t conn) = 0;
   virtual void process_exited(uint32_t pid) = 0;
+  // A record of a runtime's own probes (events.h, types >= 64, e.g. Go's goroutine lineage and net/http
+  // hand-offs), its size checked for its type by the record decoder. Rules that do not read it ignore it.
+  virtual void runtime_record(const cs_event_header&) {}
 
   // Decision for one call: pass() when the rule knows nothing about it.
   virtual RuleAnswer parent_of(const CallSite& call) = 0;

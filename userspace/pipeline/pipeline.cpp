@@ -56,6 +56,10 @@ void Pipeline::on_record(const void* data, size_t size) {
     ++m.stats.bad_records;
     return;
   }
+  if (r.type == kUnknownRecordType) {  // a newer producer's: skipped by its size
+    ++m.stats.unknown_records;
+    return;
+  }
   const auto& h = r.as<cs_event_header>();
   if (h.ts_ns > m.now_ns) m.now_ns = h.ts_ns;
   switch (r.type) {
@@ -74,6 +78,18 @@ void Pipeline::on_record(const void* data, size_t size) {
       ++m.stats.proc_exits;
       m.correlator.process_exited(h.pid);
       m.processes.exited(h.pid);
+      break;
+    case CS_EV_GO_NEWPROC:
+      ++m.stats.goroutines_created;
+      [[fallthrough]];
+    case CS_EV_GO_HTTP_ROUNDTRIP:
+    case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
+    case CS_EV_GO_HTTP_WRITE:
+    case CS_EV_GO_HTTP_WRITE_DONE:
+    case CS_EV_GO_HTTP_READ:
+    case CS_EV_GO_HTTP_READ_DONE:
+      ++m.stats.runtime_records;
+      m.correlator.runtime_record(h);
       break;
   }
   m.advance_if_due();

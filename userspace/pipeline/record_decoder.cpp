@@ -28,21 +28,42 @@ uint32_t checked_type(const void* data) {
       return static_cast<const cs_close_event*>(data)->sock.sock_id != 0 ? CS_EV_CONN_CLOSE : 0;
     case CS_EV_PROC_EXIT:
       return CS_EV_PROC_EXIT;
+    case CS_EV_GO_NEWPROC:
+    case CS_EV_GO_HTTP_ROUNDTRIP:
+    case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
+    case CS_EV_GO_HTTP_WRITE:
+    case CS_EV_GO_HTTP_WRITE_DONE:
+    case CS_EV_GO_HTTP_READ:
+    case CS_EV_GO_HTTP_READ_DONE:
+      return h->type;  // the rule that reads them checks their fields (a 0 goid names no goroutine)
     default:
       return 0;
   }
 }
 
+// A record the size rules refused: kUnknownRecordType if its header is whole, its size within what was
+// handed over and its type one this build does not know (skipped by its size), else 0 (malformed).
+uint32_t unknown_or_malformed(const void* data, size_t size) {
+  if (data == nullptr || size < sizeof(cs_event_header)) return 0;
+  cs_event_header h;
+  std::memcpy(&h, data, sizeof h);  // any alignment
+  const bool whole = h.size >= sizeof(cs_event_header) && h.size <= size;
+  return whole && h.type != 0 && record_struct_size(h.type) == 0 ? kUnknownRecordType : 0;
+}
+
 }  // namespace
 
 uint32_t decode_record_type(const void* data, size_t size) {
-  if (record_used_bytes(data, size) == 0) return 0;
+  if (record_used_bytes(data, size) == 0) return unknown_or_malformed(data, size);
   return checked_type(data);
 }
 
 DecodedRecord RecordDecoder::decode(const void* data, size_t size) {
   DecodedRecord out;
-  if (record_used_bytes(data, size) == 0) return out;
+  if (record_used_bytes(data, size) == 0) {
+    out.type = unknown_or_malformed(data, size);
+    return out;
+  }
   const void* fixed = data;
   if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
     uint32_t type;

@@ -1,7 +1,9 @@
 // Checks one raw record before anything trusts it: its sizes (common/record_layout.h: hdr.size within what
 // was handed over and covering the type's struct, + payload for data; slot padding after that is allowed)
 // and the fields the stages rely on (a data event moved > 0 bytes, captured <= len, a known direction;
-// every socket event names a socket).
+// every socket event names a socket). A record of a type this build does not know (a newer agent's or
+// kernel side's) whose header is whole and hdr.size within what was handed over is kUnknownRecordType: it
+// can be skipped by its size.
 //
 // Records from the ring buffer are 8-byte aligned; records read from a capture file are not. The decoder
 // hands the stages an aligned struct either way: the record itself when it is aligned, else a copy of its
@@ -16,7 +18,9 @@
 
 namespace cs {
 
-// `data` must be 8-byte aligned. Returns the record's type, or 0 if it is malformed.
+inline constexpr uint32_t kUnknownRecordType = UINT32_MAX;
+
+// `data` must be 8-byte aligned. Returns the record's type, 0 if it is malformed, or kUnknownRecordType.
 uint32_t decode_record_type(const void* data, size_t size);
 
 // `data` must be 8-byte aligned and have passed decode_record_type() with type T.
@@ -27,7 +31,8 @@ const T* record_as(const void* data) {
 
 // One checked record, as the stages read it.
 struct DecodedRecord {
-  uint32_t type = 0;                 // enum cs_event_type; 0: malformed (nothing else is set)
+  uint32_t type = 0;                 // enum cs_event_type; 0: malformed, kUnknownRecordType: skip it
+                                     // (nothing else is set for either)
   const void* fixed = nullptr;       // the record's struct of that type, 8-byte aligned
   const uint8_t* payload = nullptr;  // data event: its `captured` payload bytes, in the original record
 
@@ -44,8 +49,9 @@ class RecordDecoder {
   DecodedRecord decode(const void* data, size_t size);
 
  private:
-  static constexpr size_t kMaxFixed = std::max({sizeof(cs_data_event), sizeof(cs_conn_event),
-                                                sizeof(cs_close_event), sizeof(cs_proc_exit_event)});
+  static constexpr size_t kMaxFixed =
+      std::max({sizeof(cs_data_event), sizeof(cs_conn_event), sizeof(cs_close_event), sizeof(cs_proc_exit_event),
+                sizeof(cs_go_newproc_event), sizeof(cs_go_http_event)});
   alignas(8) unsigned char fixed_[kMaxFixed];
 };
 

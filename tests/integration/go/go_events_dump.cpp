@@ -20,10 +20,10 @@
 #include "callscope/events.h"
 #include "runtimes/go/go_runtime.h"
 
-using callscope::runtimes::go::GoRuntime;
-using callscope::runtimes::go::GoAttachMode;
-using callscope::runtimes::go::GoHttpProbes;
-using callscope::runtimes::go::GoRuntimeOptions;
+using cs::go::GoRuntime;
+using cs::go::GoAttachMode;
+using cs::go::GoHttpProbes;
+using cs::go::GoRuntimeOptions;
 
 namespace {
 

@@ -11,6 +11,7 @@
 
 #include "common/record_layout.h"
 #include "support/event_builder.h"
+#include "support/go_event_builder.h"
 
 namespace cs {
 namespace {
@@ -64,8 +65,59 @@ TEST(RecordDecoder, MalformedSizesAreRejected) {
   reinterpret_cast<cs_event_header*>(open.data())->size = sizeof(cs_conn_event) - 8;
   EXPECT_EQ(type_of(open), 0u);
   r = good;
+  reinterpret_cast<cs_event_header*>(r.data())->type = 0;
+  EXPECT_EQ(type_of(r), 0u) << "type 0 names nothing";
+}
+
+// A type this build does not know (a newer producer's) with a whole header: skipped by its size, counted
+// apart from malformed records.
+TEST(RecordDecoder, UnknownTypesAreSkippedBySize) {
+  Record r = data_record(16);
   reinterpret_cast<cs_event_header*>(r.data())->type = 42;
-  EXPECT_EQ(type_of(r), 0u) << "unknown type";
+  EXPECT_EQ(type_of(r), kUnknownRecordType);
+  reinterpret_cast<cs_event_header*>(r.data())->type = 71;  // past the Go types
+  EXPECT_EQ(type_of(r), kUnknownRecordType);
+  EXPECT_EQ(record_used_bytes(r.data(), r.size()), 0u) << "the capture writer keeps only what it knows";
+  EXPECT_EQ(decode_record_type(r.data(), r.size() - 1), 0u) << "hdr.size beyond the bytes handed over";
+  reinterpret_cast<cs_event_header*>(r.data())->size = sizeof(cs_event_header) - 1;
+  EXPECT_EQ(type_of(r), 0u) << "hdr.size shorter than a header";
+}
+
+TEST(RecordDecoder, GoRuntimeRecords) {
+  const Record np = test::go_newproc(kProc, 1, 1, 2);
+  EXPECT_EQ(type_of(np), uint32_t{CS_EV_GO_NEWPROC});
+  EXPECT_EQ(record_used_bytes(np.data(), np.size()), sizeof(cs_go_newproc_event));
+  for (uint32_t t = CS_EV_GO_HTTP_ROUNDTRIP; t <= CS_EV_GO_HTTP_READ_DONE; ++t) {
+    Record h = test::go_http(kProc, 1, t, 7, 0x1000);
+    EXPECT_EQ(type_of(h), t);
+    reinterpret_cast<cs_event_header*>(h.data())->size = sizeof(cs_go_http_event) - 8;
+    EXPECT_EQ(type_of(h), 0u) << "shorter than its struct";
+  }
+  Record short_np = np;
+  reinterpret_cast<cs_event_header*>(short_np.data())->size = sizeof(cs_go_newproc_event) - 8;
+  EXPECT_EQ(type_of(short_np), 0u);
+}
+
+// Go records from a capture file (any alignment) are copied whole into the aligned struct; an unknown type
+// is reported as such (not malformed) at any alignment.
+TEST(RecordDecoder, MisalignedGoAndUnknownRecords) {
+  const Record http = test::go_http(kProc, 1, CS_EV_GO_HTTP_WRITE, 7, 0x1000);
+  Record unknown = data_record(16);
+  reinterpret_cast<cs_event_header*>(unknown.data())->type = 71;
+  for (size_t offset : {0, 1, 4}) {
+    std::vector<uint64_t> storage(http.size() / 8 + unknown.size() / 8 + 4);
+    auto* at = reinterpret_cast<uint8_t*>(storage.data()) + offset;
+    std::memcpy(at, http.data(), http.size());
+    RecordDecoder decoder;
+    const DecodedRecord r = decoder.decode(at, http.size());
+    ASSERT_EQ(r.type, uint32_t{CS_EV_GO_HTTP_WRITE}) << offset;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(r.fixed) % 8, 0u);
+    EXPECT_EQ(std::memcmp(r.fixed, http.data(), sizeof(cs_go_http_event)), 0) << offset;
+    std::memcpy(at, unknown.data(), unknown.size());
+    const DecodedRecord u = decoder.decode(at, unknown.size());
+    EXPECT_EQ(u.type, kUnknownRecordType) << offset;
+    EXPECT_EQ(u.fixed, nullptr);
+  }
 }
 
 TEST(RecordDecoder, FieldsTheStagesRelyOn) {

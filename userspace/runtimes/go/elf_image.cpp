@@ -11,7 +11,7 @@
 #include <cstring>
 #include <utility>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 std::optional<ElfImage> ElfImage::open(const std::string& path, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -165,4 +165,4 @@ std::optional<uint64_t> ElfImage::symbol(std::string_view name) const {
   return std::nullopt;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

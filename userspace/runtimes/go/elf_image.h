@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 struct ElfSection {
   std::string name;
@@ -76,4 +76,4 @@ class ElfImage {
   std::vector<ElfSegment> segments_;
 };
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -11,7 +11,7 @@
 #include "runtimes/go/go_layout.h"
 #include "runtimes/go/go_pclntab.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 constexpr GoProbeKind kKinds[] = {GoProbeKind::kNewproc1, GoProbeKind::kHttpRoundTrip,
@@ -183,4 +183,4 @@ GoBinaryInfo analyse_go_binary(const std::string& path) {
   return info;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -12,7 +12,7 @@
 
 #include "runtimes/go/go_build_info.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 enum class GoProbeKind {
   kNewproc1,         // runtime.newproc1: lineage
@@ -50,4 +50,4 @@ struct GoBinaryInfo {
 
 GoBinaryInfo analyse_go_binary(const std::string& path);
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

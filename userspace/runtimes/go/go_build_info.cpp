@@ -5,7 +5,7 @@
 #include <cstring>
 #include <regex>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 constexpr char kMagic[] = "\xff Go buildinf:";
@@ -95,4 +95,4 @@ std::optional<GoVersion> read_go_build_version(const ElfImage& elf, std::string&
   return v;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

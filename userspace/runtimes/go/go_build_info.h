@@ -10,7 +10,7 @@
 
 #include "runtimes/go/elf_image.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 struct GoVersion {
   std::string text;  // as the toolchain wrote it, e.g. "go1.19.8", "go1.21rc2", "devel go1.23-abcdef"
@@ -27,4 +27,4 @@ std::optional<GoVersion> parse_go_version(const std::string& text);
 // The build info's Go version, or nullopt (with the reason in `why`).
 std::optional<GoVersion> read_go_build_version(const ElfImage& elf, std::string& why);
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 // One Capstone handle with operand details, closed on scope exit.
@@ -114,4 +114,4 @@ std::optional<int64_t> first_fs_displacement(const FunctionCode& code, std::stri
   return std::nullopt;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

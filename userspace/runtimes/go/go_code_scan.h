@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 struct FunctionCode {
   uint64_t entry = 0;                 // virtual address of the first byte
@@ -34,4 +34,4 @@ std::optional<FunctionScan> scan_function(const FunctionCode& code, std::string&
 // Displacement of the first FS-segment memory operand in `code` (runtime.rt0_go), or nullopt.
 std::optional<int64_t> first_fs_displacement(const FunctionCode& code, std::string& why);
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

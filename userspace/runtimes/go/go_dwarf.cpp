@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 std::optional<uint64_t> member_in(Dwarf_Die* type_die, const std::string& member) {
@@ -60,4 +60,4 @@ std::optional<uint64_t> dwarf_member_offset(const std::string& path, const std::
   return result;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 // Byte offset of `member` in the struct type named `type` (e.g. "runtime.g", "goid").
 std::optional<uint64_t> dwarf_member_offset(const std::string& path, const std::string& type,
                                             const std::string& member);
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -1,6 +1,6 @@
 #include "runtimes/go/go_layout.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 std::optional<uint32_t> table_goid_offset(const GoVersion& v) {
   if (v.major != 1) return std::nullopt;
@@ -14,4 +14,4 @@ bool table_request_first_in_request_and_chan(const GoVersion& v) {
   return v.major == 1 && v.minor >= 17 && v.minor <= 19;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -20,11 +20,11 @@
 
 #include "runtimes/go/go_build_info.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 inline constexpr int kRegabiMinMinor = 17;  // Go 1.17
 
 std::optional<uint32_t> table_goid_offset(const GoVersion& v);
 bool table_request_first_in_request_and_chan(const GoVersion& v);
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

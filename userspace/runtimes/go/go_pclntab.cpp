@@ -5,7 +5,7 @@
 #include <cstring>
 #include <span>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 constexpr uint32_t kMagic116 = 0xfffffffa;
@@ -147,4 +147,4 @@ const GoFunction* GoFuncTable::find(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

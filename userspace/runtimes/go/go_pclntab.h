@@ -15,7 +15,7 @@
 
 #include "runtimes/go/elf_image.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 struct GoFunction {
   std::string name;  // as in Go stack traces, e.g. "net/http.(*persistConn).roundTrip"
@@ -41,4 +41,4 @@ class GoFuncTable {
   uint64_t address_ = 0;
 };
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 std::vector<pid_t> list_processes() {
   std::vector<pid_t> pids;
@@ -30,4 +30,4 @@ std::optional<ExeIdentity> exe_identity(pid_t pid) {
 
 std::string exe_path(pid_t pid) { return "/proc/" + std::to_string(pid) + "/exe"; }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

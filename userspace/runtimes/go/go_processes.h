@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 struct ExeIdentity {
   uint64_t dev = 0;
@@ -26,4 +26,4 @@ std::optional<ExeIdentity> exe_identity(pid_t pid);
 // A path the kernel resolves to the process's binary, also across mount namespaces ("/proc/PID/exe").
 std::string exe_path(pid_t pid);
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

@@ -6,15 +6,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
 #include "go_notes.h"
 #include "go_probes.skel.h"
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 namespace {
 
 constexpr size_t kMaxVerdicts = 4096;
@@ -55,6 +57,9 @@ std::unique_ptr<GoRuntime> GoRuntime::open(const GoRuntimeOptions& options, std:
   std::unique_ptr<GoRuntime> rt(new GoRuntime());
   rt->self_ = getpid();
   rt->http_probes_ = options.http_probes;
+  rt->attach_probes_ = options.attach_probes;
+  rt->pid_filter_ = options.pids;
+  rt->comm_filter_ = options.comms;
   // Load with the uprobe_multi program when asked; a kernel that refuses it gets the object without it.
   bool want_multi = options.attach_mode == GoAttachMode::kAuto;
   int err = 0;
@@ -74,6 +79,7 @@ std::unique_ptr<GoRuntime> GoRuntime::open(const GoRuntimeOptions& options, std:
       error = std::string("Go probes: cannot reuse the main object's maps: ") + std::strerror(-err);
       return nullptr;
     }
+    rt->skel_->rodata->cs_go_wakeup_bytes = options.wakeup_bytes;
     if (want_multi)
       bpf_program__set_expected_attach_type(rt->skel_->progs.go_uprobe_multi, kBpfTraceUprobeMulti);
     else
@@ -116,13 +122,21 @@ std::unique_ptr<GoRuntime> GoRuntime::open(const GoRuntimeOptions& options, std:
 GoRuntime::~GoRuntime() {
   if (notes_) ring_buffer__free(notes_);
   for (bpf_link* l : lifecycle_links_) bpf_link__destroy(l);
-  // Entries we wrote into a map that may outlive us (the main object's).
+  // Entries we (or our exec hook: pending ones) wrote into a map that may outlive us (the main object's).
   if (skel_) {
     int fd = bpf_map__fd(skel_->maps.cs_go_procs);
     for (const auto& [pid, id] : pids_) {
       uint32_t key = static_cast<uint32_t>(pid);
       bpf_map_delete_elem(fd, &key);
     }
+    std::vector<uint32_t> pending;
+    uint32_t key = 0, next = 0;
+    for (uint32_t* at = nullptr; bpf_map_get_next_key(fd, at, &next) == 0; at = &key) {
+      key = next;
+      cs_go_proc value{};
+      if (bpf_map_lookup_elem(fd, &key, &value) == 0 && value.goid_offset == 0) pending.push_back(key);
+    }
+    for (uint32_t k : pending) bpf_map_delete_elem(fd, &k);
   }
   for (auto& [id, links] : links_) destroy(links);
   if (skel_) go_probes_bpf__destroy(skel_);
@@ -138,12 +152,14 @@ int GoRuntime::poll() {
   for (auto [kind, tgid] : pending_notes_) {
     pid_t pid = static_cast<pid_t>(tgid);
     if (kind == CS_GO_NOTE_EXEC) {
+      // The exec left a pending entry (events.h): replace it with the offsets, or delete it.
       ++counters_.exec_notes;
-      if (pids_.count(pid)) unregister_process(pid);  // a registered process replaced its image
-      register_process(pid);
+      if (pids_.count(pid)) unregister_process(pid, false);  // a registered process replaced its image
+      if (!register_process(pid)) forget_entry(pid);
     } else if (kind == CS_GO_NOTE_EXIT) {
       ++counters_.exit_notes;
       unregister_process(pid);
+      forget_entry(pid);  // also one this manager did not write (pending)
     }
   }
   return static_cast<int>(pending_notes_.size());
@@ -159,19 +175,47 @@ void GoRuntime::rescan() {
   for (pid_t pid : stale) unregister_process(pid);
   for (pid_t pid : list_processes())
     if (!pids_.count(pid)) register_process(pid);
+  // Pending entries whose EXEC note was lost (notification buffer full): decide them now.
+  std::vector<pid_t> pending;
+  const int fd = go_procs_map_fd();
+  uint32_t key = 0, next = 0;
+  for (uint32_t* at = nullptr; bpf_map_get_next_key(fd, at, &next) == 0; at = &key) {
+    key = next;
+    cs_go_proc value{};
+    if (bpf_map_lookup_elem(fd, &key, &value) == 0 && value.goid_offset == 0 && !pids_.count(static_cast<pid_t>(key)))
+      pending.push_back(static_cast<pid_t>(key));
+  }
+  for (pid_t pid : pending)
+    if (!register_process(pid)) forget_entry(pid);
 }
 
-void GoRuntime::register_process(pid_t pid) {
-  if (pid == self_) return;
+void GoRuntime::forget_entry(pid_t pid) {
+  uint32_t key = static_cast<uint32_t>(pid);
+  bpf_map_delete_elem(go_procs_map_fd(), &key);
+}
+
+bool GoRuntime::wanted(pid_t pid) const {
+  if (!pid_filter_.empty() &&
+      std::find(pid_filter_.begin(), pid_filter_.end(), static_cast<uint32_t>(pid)) == pid_filter_.end())
+    return false;
+  if (comm_filter_.empty()) return true;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  std::getline(f, comm);
+  return std::find(comm_filter_.begin(), comm_filter_.end(), comm) != comm_filter_.end();
+}
+
+bool GoRuntime::register_process(pid_t pid) {
+  if (pid == self_ || !wanted(pid)) return false;
   auto id = exe_identity(pid);
-  if (!id) return;  // gone, or a kernel thread
-  if (verdicts_.count(*id)) return;
+  if (!id) return false;  // gone, or a kernel thread
+  if (verdicts_.count(*id)) return false;
   auto it = binaries_.find(*id);
   if (it == binaries_.end()) {
     // Hold the binary open: analysis and attach go through /proc/self/fd/N, which stays valid when the
     // process exits meanwhile (short-lived processes), and names the same inode the process runs.
     int fd = ::open(exe_path(pid).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;  // gone already
+    if (fd < 0) return false;  // gone already
     std::string path = "/proc/self/fd/" + std::to_string(fd);
     GoBinaryInfo info = analyse_go_binary(path);
     struct FdCloser {
@@ -186,19 +230,21 @@ void GoRuntime::register_process(pid_t pid) {
         spdlog::info("Go binary of pid {} ({}) not probed: {}; the generic rules apply to it", pid,
                      info.version.text.empty() ? "unknown version" : info.version.text, info.reason);
       }
-      return;
+      return false;
     }
     GoProbedBinary bin;
     bin.identity = *id;
     bin.first_path = exe_path(pid);
     bin.info = std::move(info);
-    if (!attach(bin, path)) {
+    if (attach_probes_ && !attach(bin, path)) {
       ++counters_.attach_failures;
       verdicts_[*id] = true;
-      return;
+      return false;
     }
     spdlog::info("Go probes on {} (pid {}, {}): {} uprobes ({}), goid at +{} ({}), g at fs{:+} ({}){}",
-                 bin.first_path, pid, bin.info.version.text, bin.uprobes, multi_ ? "one uprobe_multi link" : "perf events", bin.info.goid_offset, bin.info.goid_offset_source,
+                 bin.first_path, pid, bin.info.version.text, bin.uprobes,
+                 !attach_probes_ ? "goroutine ids only" : multi_ ? "one uprobe_multi link" : "perf events",
+                 bin.info.goid_offset, bin.info.goid_offset_source,
                  bin.info.g_tls_offset, bin.info.g_tls_source,
                  bin.info.absent.empty() ? "" : "; absent: " + join(bin.info.absent));
     it = binaries_.emplace(*id, std::move(bin)).first;
@@ -208,18 +254,18 @@ void GoRuntime::register_process(pid_t pid) {
   if (bpf_map_update_elem(go_procs_map_fd(), &key, &value, BPF_ANY) != 0) {
     spdlog::warn("Go probes: cannot register pid {} in cs_go_procs: {}", pid, std::strerror(errno));
     if (it->second.pids.empty()) detach(*id);
-    return;
+    return false;
   }
   it->second.pids.insert(pid);
   pids_[pid] = *id;
   spdlog::debug("Go process {} registered ({})", pid, it->second.info.version.text);
+  return true;
 }
 
-void GoRuntime::unregister_process(pid_t pid) {
+void GoRuntime::unregister_process(pid_t pid, bool delete_entry) {
   auto p = pids_.find(pid);
   if (p == pids_.end()) return;
-  uint32_t key = static_cast<uint32_t>(pid);
-  bpf_map_delete_elem(go_procs_map_fd(), &key);
+  if (delete_entry) forget_entry(pid);
   ExeIdentity id = p->second;
   pids_.erase(p);
   auto b = binaries_.find(id);
@@ -371,6 +417,19 @@ GoRuntimeStats GoRuntime::stats() const {
   return s;
 }
 
+std::string format_go_runtime_stats(const GoRuntimeStats& s) {
+  const auto& k = s.kernel;
+  return fmt::format(
+      "go: processes={} binaries_probed={} binaries_not_understood={} attach_failures={} exec_notes={} "
+      "exit_notes={} | kernel: records={} ringbuf_drops={} unregistered_hits={} read_errors={} no_entry={} "
+      "note_drops={} pending_full={} tls_checks={} tls_mismatch={}",
+      s.processes_registered, s.binaries_probed, s.binaries_not_understood, s.attach_failures, s.exec_notes,
+      s.exit_notes, k[CS_GO_STAT_EVENTS], k[CS_GO_STAT_RINGBUF_DROPS], k[CS_GO_STAT_NO_PROC],
+      k[CS_GO_STAT_READ_ERRORS], k[CS_GO_STAT_NO_ENTRY], k[CS_GO_STAT_NOTE_DROPS], k[CS_GO_STAT_PENDING_FULL],
+      k[CS_GO_STAT_TLS_CHECKS],
+      k[CS_GO_STAT_TLS_MISMATCH]);
+}
+
 std::vector<std::pair<std::string, int>> GoRuntime::programs() const {
   std::vector<std::pair<std::string, int>> out;
   bpf_program* prog = nullptr;
@@ -380,4 +439,4 @@ std::vector<std::pair<std::string, int>> GoRuntime::programs() const {
   return out;
 }
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

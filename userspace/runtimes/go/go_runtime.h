@@ -30,7 +30,7 @@ struct go_probes_bpf;
 struct ring_buffer;
 struct bpf_link;
 
-namespace callscope::runtimes::go {
+namespace cs::go {
 
 enum class GoAttachMode {
   kAuto,         // one uprobe_multi link per binary where the kernel has them (>= 6.6), else kPerfUprobes
@@ -52,6 +52,15 @@ struct GoRuntimeOptions {
   bool scan_at_open = true;  // register the Go processes already running in open()
   GoAttachMode attach_mode = GoAttachMode::kAuto;
   GoHttpProbes http_probes = GoHttpProbes::kFull;
+  // Records are written without waking the reader until this many bytes wait in the ring buffer (the main
+  // object's policy: the agent reads on its own timer too); 0: every record may wake a waiting reader.
+  uint64_t wakeup_bytes = 0;
+  // false: no uprobes at all; processes are still analysed and registered in cs_go_procs, so socket events
+  // carry goroutine ids (no lineage, no net/http hand-offs; no per-call cost).
+  bool attach_probes = true;
+  // Register only these processes (the agent's --pid / --comm filters; empty: every Go process).
+  std::vector<uint32_t> pids;
+  std::vector<std::string> comms;
 };
 
 struct GoRuntimeStats {
@@ -63,6 +72,9 @@ struct GoRuntimeStats {
   uint64_t attach_failures = 0;
   std::array<uint64_t, CS_GO_STAT_MAX> kernel{};  // cs_go_stats summed over CPUs
 };
+
+// One log line of the counters (the agent's self-metrics and exit report).
+std::string format_go_runtime_stats(const GoRuntimeStats& s);
 
 struct GoProbedBinary {
   ExeIdentity identity;
@@ -100,8 +112,10 @@ class GoRuntime {
 
  private:
   GoRuntime() = default;
-  void register_process(pid_t pid);
-  void unregister_process(pid_t pid);
+  bool register_process(pid_t pid);  // false: not registered (not Go, not understood, filtered, gone)
+  void unregister_process(pid_t pid, bool delete_entry = true);
+  void forget_entry(pid_t pid);      // deletes its cs_go_procs entry (registered or pending)
+  bool wanted(pid_t pid) const;  // passes the pid / comm filters
   bool attach(GoProbedBinary& bin, const std::string& path);
   void detach(const ExeIdentity& id);
 
@@ -125,6 +139,9 @@ class GoRuntime {
   GoRuntimeStats counters_;
   pid_t self_ = 0;
   GoHttpProbes http_probes_ = GoHttpProbes::kFull;
+  bool attach_probes_ = true;
+  std::vector<uint32_t> pid_filter_;
+  std::vector<std::string> comm_filter_;
 };
 
-}  // namespace callscope::runtimes::go
+}  // namespace cs::go

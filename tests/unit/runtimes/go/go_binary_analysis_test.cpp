@@ -24,7 +24,7 @@
 #include "runtimes/go/go_pclntab.h"
 
 namespace fs = std::filesystem;
-using namespace callscope::runtimes::go;
+using namespace cs::go;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include "runtimes/go/go_binary.h"
 #include "runtimes/go/go_pclntab.h"
 
-using namespace callscope::runtimes::go;
+using namespace cs::go;
 
 namespace {
 

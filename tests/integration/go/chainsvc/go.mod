@@ -1,0 +1,3 @@
+module callscope.test/chainsvc
+
+go 1.19
