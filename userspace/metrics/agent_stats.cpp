@@ -101,6 +101,10 @@ std::vector<MetricFamily> AgentStats::families() const {
         d(k.ignored_calls));
   b.one("callscope_records_total", "Records the pipeline read.", "{record}", C, d(p.records));
   b.one("callscope_bad_records_total", "Malformed records skipped.", "{record}", C, d(p.bad_records));
+  b.one("callscope_unknown_records_total", "Well-formed records of a type this build does not know, skipped.",
+        "{record}", C, d(p.unknown_records));
+  b.one("callscope_runtime_records_total", "Records of a runtime's own probes (Go goroutines, hand-offs).",
+        "{record}", C, d(p.runtime_records));
   {
     MetricFamily& f = b.add("callscope_spans_total", "Spans emitted, by kind.", "{span}", C, {"span.kind"});
     b.series(f, {"server"}, d(p.spans_server));
@@ -118,11 +122,16 @@ std::vector<MetricFamily> AgentStats::families() const {
     b.series(f, {"client_thread_serving_nothing"}, d(p.unlinked_client));
     // Ambiguous client spans (the agent abstained), by reason; what no reason covers is "other".
     const uint64_t by_reason = p.ambiguous_several_requests + p.ambiguous_batched_inputs +
-                               p.ambiguous_no_causing_input + p.ambiguous_goroutine + p.ambiguous_parent_gone;
+                               p.ambiguous_no_causing_input + p.ambiguous_goroutine +
+                               p.ambiguous_unknown_goroutine + p.ambiguous_handoff_lost +
+                               p.ambiguous_process_starting + p.ambiguous_parent_gone;
     b.series(f, {"ambiguous_several_requests"}, d(p.ambiguous_several_requests));
     b.series(f, {"ambiguous_batched_inputs"}, d(p.ambiguous_batched_inputs));
     b.series(f, {"ambiguous_no_causing_input"}, d(p.ambiguous_no_causing_input));
     b.series(f, {"ambiguous_goroutine"}, d(p.ambiguous_goroutine));
+    b.series(f, {"ambiguous_unknown_goroutine"}, d(p.ambiguous_unknown_goroutine));
+    b.series(f, {"ambiguous_handoff_lost"}, d(p.ambiguous_handoff_lost));
+    b.series(f, {"ambiguous_process_starting"}, d(p.ambiguous_process_starting));
     b.series(f, {"ambiguous_parent_gone"}, d(p.ambiguous_parent_gone));
     b.series(f, {"ambiguous_other"}, d(p.ambiguous_client > by_reason ? p.ambiguous_client - by_reason : 0));
     b.series(f, {"nat_ambiguous"}, d(p.nat_ambiguous));

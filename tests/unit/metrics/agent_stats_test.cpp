@@ -54,7 +54,12 @@ TEST(AgentStats, EveryCounterReachesItsFamily) {
   p.ambiguous_no_causing_input = 3;
   p.ambiguous_goroutine = 4;
   p.ambiguous_parent_gone = 5;
-  p.ambiguous_client = 1 + 2 + 3 + 4 + 5 + 7;  // 7 without a reason
+  p.ambiguous_unknown_goroutine = 22;
+  p.ambiguous_handoff_lost = 23;
+  p.ambiguous_process_starting = 24;
+  p.ambiguous_client = 1 + 2 + 3 + 4 + 5 + 22 + 23 + 24 + 7;  // 7 without a reason
+  p.unknown_records = 25;
+  p.runtime_records = 26;
   p.nat_ambiguous = 8;
   p.spans_dropped = 9;
   p.connections_live = 11;
@@ -115,6 +120,11 @@ TEST(AgentStats, EveryCounterReachesItsFamily) {
   EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_no_causing_input"}), 3);
   EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_goroutine"}), 4);
   EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_parent_gone"}), 5);
+  EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_unknown_goroutine"}), 22);
+  EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_handoff_lost"}), 23);
+  EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_process_starting"}), 24);
+  EXPECT_EQ(f.value("callscope_unknown_records_total"), 25);
+  EXPECT_EQ(f.value("callscope_runtime_records_total"), 26);
   EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"ambiguous_other"}), 7);
   EXPECT_EQ(f.value("callscope_spans_unlinked_total", {"nat_ambiguous"}), 8);
   EXPECT_EQ(f.value("callscope_spans_dropped_total"), 9);
