@@ -58,7 +58,9 @@ fi
 # pinned in its package-lock.json (npm comes with the nodejs package of this machine's image).
 OTLP_RECEIVER="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/otlp"
 if [ ! -d "$OTLP_RECEIVER/node_modules/@opentelemetry/otlp-transformer" ]; then
-  command -v npm >/dev/null || { echo "install-deps.sh: npm missing (it comes with nodejs)" >&2; exit 1; }
+  # Debian's own nodejs ships npm separately; this machine's image has it inside nodejs.
+  command -v npm >/dev/null || apt-get install -y --no-install-recommends npm \
+    || { echo "install-deps.sh: npm missing and 'apt-get install npm' failed" >&2; exit 1; }
   echo "install-deps.sh: npm ci in $OTLP_RECEIVER"
   (cd "$OTLP_RECEIVER" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
