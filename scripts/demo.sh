@@ -2,13 +2,16 @@
 # callscope demo on a fresh Debian 12 machine (needs root: re-runs itself under sudo for another user):
 #   installs the dependencies, builds, starts two Flask services on loopback (A calls B), starts the
 #   agent, sends a few requests with curl to A, stops the agent and prints the call trees it saw:
-#   curl (client) -> A (server) -> A (client) -> B (server), with timings.
-# Env: DEMO_A_PORT (18081), DEMO_B_PORT (18082), DEMO_SKIP_BUILD=1 to use an existing ./build.
+#   curl (client) -> A (server) -> A (client) -> B (server), with timings; services are named service_a and
+#   service_b (the scripts the Python interpreters run), then a few of the Prometheus metrics it served.
+# Env: DEMO_A_PORT (18081), DEMO_B_PORT (18082), DEMO_METRICS_PORT (18080), DEMO_SKIP_BUILD=1 to use an
+#   existing ./build.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 PY=/usr/bin/python3
 A_PORT="${DEMO_A_PORT:-18081}"
 B_PORT="${DEMO_B_PORT:-18082}"
+M_PORT="${DEMO_METRICS_PORT:-18080}"
 BIN="${BUILD_DIR:-$REPO/build}/userspace/callscope"
 
 say() { echo -e "\n==> $*"; }
@@ -49,8 +52,8 @@ wait_http() {
   die "$1 did not answer within 20s; log: $(tail -n 5 "$2")"
 }
 
-for port in "$A_PORT" "$B_PORT"; do
-  if ss -Htln "sport = :$port" | grep -q .; then die "port $port is in use (set DEMO_A_PORT / DEMO_B_PORT)"; fi
+for port in "$A_PORT" "$B_PORT" "$M_PORT"; do
+  if ss -Htln "sport = :$port" | grep -q .; then die "port $port is in use (set DEMO_A_PORT / DEMO_B_PORT / DEMO_METRICS_PORT)"; fi
 done
 
 say "Starting service B on 127.0.0.1:$B_PORT and service A on 127.0.0.1:$A_PORT (Flask, threaded)"
@@ -61,9 +64,9 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$B_PORT/healthz" "$TMP/service_b.log"
 wait_http "http://127.0.0.1:$A_PORT/healthz" "$TMP/service_a.log"
 
-say "Starting: callscope --format tree --port $A_PORT --port $B_PORT"
+say "Starting: callscope --format tree --port $A_PORT --port $B_PORT --metrics-listen 127.0.0.1:$M_PORT"
 # A background job of a script starts with SIGINT ignored; give the agent the default back.
-env --default-signal=INT "$BIN" --format tree --port "$A_PORT" --port "$B_PORT" \
+env --default-signal=INT "$BIN" --format tree --port "$A_PORT" --port "$B_PORT" --metrics-listen "127.0.0.1:$M_PORT" \
   >"$TMP/tree.txt" 2>"$TMP/agent.log" &
 AGENT_PID=$!
 for ((i = 0; i < 300; i++)); do
@@ -80,6 +83,11 @@ for path in /a /a/42 /err; do
   sleep 0.2
 done
 sleep 1
+
+say "Some of the metrics on http://127.0.0.1:$M_PORT/metrics (Prometheus format)"
+curl -s --max-time 5 "http://127.0.0.1:$M_PORT/metrics" |
+  grep -E '^(traces_service_graph_request_total|http_server_request_duration_seconds_count)' | sed 's/^/  /' ||
+  echo "  (no metrics answer)"
 
 say "Stopping callscope (SIGINT flushes pending spans)"
 kill -INT "$AGENT_PID"

@@ -17,6 +17,7 @@ BUILD_PKGS=(
   libcapstone-dev libdw-dev
   libboost-program-options-dev libspdlog-dev libfmt-dev
   rapidjson-dev
+  libprotobuf-dev protobuf-compiler libcurl4-openssl-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
 )
 # Tests, demo and benchmarks: real servers and clients.
@@ -26,6 +27,7 @@ TEST_PKGS=(
   iproute2 procps psmisc time
   python3-aiohttp python3-uvloop nodejs nftables
   golang-go
+  prometheus tmux
 )
 # Data-store tests (tests/integration/test_{redis,postgres,mariadb,memcached,flask_db_chain}.sh): the servers
 # (each test starts its own in a temp dir), psycopg 3 (extended query protocol), redis-py, and DBD::MariaDB
@@ -50,10 +52,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The OTLP test receiver (tests/integration/otlp) decodes with the official OpenTelemetry schema from npm,
+# pinned in its package-lock.json (npm comes with the nodejs package of this machine's image).
+OTLP_RECEIVER="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/otlp"
+if [ ! -d "$OTLP_RECEIVER/node_modules/@opentelemetry/otlp-transformer" ]; then
+  # Debian's own nodejs ships npm separately; this machine's image has it inside nodejs.
+  command -v npm >/dev/null || apt-get install -y --no-install-recommends npm \
+    || { echo "install-deps.sh: npm missing and 'apt-get install npm' failed" >&2; exit 1; }
+  echo "install-deps.sh: npm ci in $OTLP_RECEIVER"
+  (cd "$OTLP_RECEIVER" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 # Debian starts nginx/redis/postgresql/mariadb/memcached from their packages; our tests start their own
 # instances on private ports, so stop the packaged services to keep the machine quiet (ignore failures:
 # no systemd in containers).
-for svc in nginx redis-server postgresql mariadb memcached; do
+for svc in nginx redis-server postgresql mariadb memcached prometheus; do
   (service "$svc" stop >/dev/null 2>&1 || true)
 done
 echo "install-deps.sh: all dependencies present"

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
       return cs::run_record(options);
     case cs::Options::Mode::Replay:
       return cs::run_replay(options);
+    case cs::Options::Mode::Identify:
+      return cs::run_identify(options);
+    case cs::Options::Mode::Top:
+      return cs::run_top(options);
     case cs::Options::Mode::Live:
       break;
   }

@@ -1,6 +1,9 @@
 #include "cli/commands.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -13,12 +16,16 @@
 #include "capture/bpf_capture.h"
 #include "cli/span_output.h"
 #include "cli/stats_report.h"
+#include "cli/telemetry.h"
 #include "common/clock_watch.h"
 #include "connections/socket_verdicts.h"
 #include "pipeline/pipeline.h"
 #include "protocols/http1/http1_protocol.h"
 #include "record/capture_file.h"
 #include "runtimes/go/go_runtime.h"
+#include "sinks/json_string.h"
+#include "top/top_model.h"
+#include "top/top_screen.h"
 
 namespace cs {
 
@@ -57,6 +64,17 @@ KernelStats get_counters(const uint64_t (&c)[CS_STAT_MAX]) {
   k.no_payload = c[CS_STAT_NO_PAYLOAD];
   k.ignored_calls = c[CS_STAT_IGNORED_CALLS];
   return k;
+}
+
+KernelCounters kernel_counters(const KernelStats& k) {
+  return KernelCounters{k.events, k.ringbuf_drops, k.truncated, k.truncated_bytes, k.read_errors, k.no_payload,
+                        k.ignored_calls};
+}
+
+uint64_t unix_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + ts.tv_nsec;
 }
 
 void on_signal(int) { g_stop.store(true); }
@@ -261,6 +279,11 @@ int run_live(const Options& o) {
     spdlog::error("{}", error);
     return 1;
   }
+  auto telemetry = Telemetry::create(o, /*live=*/true, /*metrics=*/false, error);
+  if (!telemetry) {
+    spdlog::error("{}", error);
+    return 1;
+  }
   auto cap = open_capture(o);
   if (!cap) return 1;
   GoSupport go_support;
@@ -268,14 +291,26 @@ int run_live(const Options& o) {
   install_signal_handlers();
   BpfSocketVerdicts verdicts(*cap);
   ClockCheck clock;
-  Pipeline pipeline(pipeline_config(o, clock.offset()), *out->sink, &verdicts, agent_protocols(o));
+  PipelineConfig config = pipeline_config(o, clock.offset());
+  config.identities = telemetry->identities();
+  Pipeline pipeline(config, telemetry->sink(*out->sink), &verdicts, agent_protocols(o));
+  telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());  // callscope_up 1 from now on
+  uint64_t last_telemetry = mono_now_ns();
   spdlog::info("callscope ready: tracing (payload {} bytes per syscall)", o.payload_bytes);
   int rc = poll_loop(
-      o, *cap, [&](const void* d, size_t s) { pipeline.on_record(d, s); },
+      o, *cap,
+      [&](const void* d, size_t s) {
+        pipeline.on_record(d, s);
+        telemetry->on_record(d, s);
+      },
       [&](uint64_t now) {
         clock.poll(now, [&](const ClockChange& c) { pipeline.set_clock_offset(c.at_mono_ns, c.mono_to_unix_ns); });
         go_support.poll(now);
         pipeline.tick(now);
+        if (now >= last_telemetry + 100'000'000ULL) {  // at most every 100 ms, however busy the ring buffer
+          telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+          last_telemetry = now;
+        }
         // Spans reach a file or pipe within ~100 ms, not when a stdio buffer fills.
         out->sink->flush();
         if (std::ferror(out->file) && !g_stop.load()) {
@@ -293,11 +328,165 @@ int run_live(const Options& o) {
   go_support.close();
   KernelStats k = cap->stats();
   cap.reset();  // detach before the report
+  telemetry->finish(pipeline.stats(), kernel_counters(k));
   spdlog::info("stopped; {}", format_kernel_stats(k));
   spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
   if (k.ringbuf_drops > 0)
     spdlog::warn("{} kernel events were lost (ring buffer full); affected spans are missing or incomplete",
                  k.ringbuf_drops);
+  return rc;
+}
+
+namespace {
+
+// The terminal of `callscope top`: alternate screen, no cursor, keys without Enter; restored on exit.
+class TopTerminal {
+ public:
+  TopTerminal() {
+    tty_in_ = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_) == 0;
+    if (tty_in_) {
+      termios raw = saved_;
+      raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+      raw.c_cc[VMIN] = 0;
+      raw.c_cc[VTIME] = 0;
+      tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    std::fputs("\x1b[?1049h\x1b[?25l", stdout);
+    std::fflush(stdout);
+  }
+  ~TopTerminal() {
+    std::fputs("\x1b[?25h\x1b[?1049l", stdout);
+    std::fflush(stdout);
+    if (tty_in_) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  bool quit_pressed() {
+    if (!tty_in_) return false;
+    char c;
+    while (read(STDIN_FILENO, &c, 1) == 1)
+      if (c == 'q' || c == 'Q') return true;
+    return false;
+  }
+  void draw(const std::string& text) {
+    std::string frame = "\x1b[H\x1b[2J" + text;
+    std::fwrite(frame.data(), 1, frame.size(), stdout);
+    std::fflush(stdout);
+  }
+  static void size(int& width, int& height) {
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+      width = ws.ws_col;
+      height = ws.ws_row;
+    } else {
+      width = 120;
+      height = 40;
+    }
+  }
+
+ private:
+  bool tty_in_ = false;
+  termios saved_{};
+};
+
+}  // namespace
+
+int run_top(const Options& o) {
+  std::string error;
+  auto telemetry = Telemetry::create(o, /*live=*/true, /*metrics=*/false, error);
+  if (!telemetry) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  auto cap = open_capture(o);
+  if (!cap) return 1;
+  install_signal_handlers();
+  // Log lines would scroll the table away: only warnings and errors while the screen is up.
+  if (spdlog::get_level() < spdlog::level::warn) spdlog::set_level(spdlog::level::warn);
+  BpfSocketVerdicts verdicts(*cap);
+  PipelineConfig config = pipeline_config(o, mono_to_unix_offset_ns());
+  config.identities = telemetry->identities();
+  TopModel model;
+  Pipeline pipeline(config, telemetry->sink(model), &verdicts);
+  TopTerminal term;
+  const uint64_t every = static_cast<uint64_t>(o.top_interval_s * 1e9);
+  uint64_t last_telemetry = 0;
+  uint64_t last = mono_now_ns();
+  auto draw = [&](uint64_t now) {
+    int width, height;
+    TopTerminal::size(width, height);
+    TopStatus st;
+    st.interval_s = static_cast<double>(now - last) / 1e9;
+    time_t t = time(nullptr);
+    char clock[16];
+    strftime(clock, sizeof clock, "%H:%M:%S", localtime(&t));
+    st.clock = clock;
+    PipelineStats ps = pipeline.stats();
+    st.spans = ps.spans;
+    st.ringbuf_drops = cap->stats().ringbuf_drops;
+    term.draw(render_top(model.window(st.interval_s), st, width, height));
+    last = now;
+  };
+  draw(last);
+  int rc = poll_loop(
+      o, *cap,
+      [&](const void* d, size_t s) {
+        pipeline.on_record(d, s);
+        telemetry->on_record(d, s);
+      },
+      [&](uint64_t now) {
+        pipeline.tick(now);
+        if (now >= last_telemetry + 100'000'000ULL) {  // at most every 100 ms, however busy the ring buffer
+          telemetry->tick(pipeline.stats(), kernel_counters(cap->stats()), unix_now_ns());
+          last_telemetry = now;
+        }
+        if (term.quit_pressed()) g_stop.store(true);
+        if (now >= last + every) draw(now);
+      },
+      [] {});
+  pipeline.flush();
+  KernelStats k = cap->stats();
+  cap.reset();
+  telemetry->finish(pipeline.stats(), kernel_counters(k));
+  return rc;
+}
+
+int run_identify(const Options& o) {
+  IdentityConfig ic;
+  ic.read_proc = o.proc_identity;
+  std::string error;
+  for (const auto& r : o.service_name_rules)
+    if (!ic.rules.add(r, error)) {
+      spdlog::error("{}", error);
+      return 2;
+    }
+  IdentityResolver resolver(std::move(ic));
+  int rc = 0;
+  auto q = [](std::string_view s) {
+    std::string out(json_quote_capacity(s.size()), '\0');
+    out.resize(json_quote(s, out.data()));
+    return out;
+  };
+  for (uint32_t pid : o.pids) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/comm").c_str(), "r");
+    char comm[64] = {};
+    if (f == nullptr || std::fgets(comm, sizeof comm, f) == nullptr) {
+      if (f) std::fclose(f);
+      spdlog::error("process {} does not exist", pid);
+      rc = 1;
+      continue;
+    }
+    std::fclose(f);
+    std::string c(comm);
+    while (!c.empty() && c.back() == '\n') c.pop_back();
+    auto id = resolver.resolve(pid, c);
+    std::string res;
+    for (const auto& [k, v] : id->resource) res += (res.empty() ? "" : ",") + q(k) + ":" + q(v);
+    std::printf("{\"process.pid\":%u,\"service.name\":%s,\"source\":%s,\"comm\":%s,\"service.instance.id\":%s,"
+                "\"process.executable.name\":%s,\"process.command_line\":%s,\"systemd_unit\":%s,\"container.id\":%s,"
+                "\"host.name\":%s,\"resource\":{%s}}\n",
+                pid, q(id->service_name).c_str(), q(name_source_label(id->source)).c_str(), q(id->comm).c_str(),
+                q(id->instance_id).c_str(), q(id->executable_name).c_str(), q(id->command_line).c_str(),
+                q(id->systemd_unit).c_str(), q(id->container_id).c_str(), q(resolver.host_name()).c_str(), res.c_str());
+  }
   return rc;
 }
 
@@ -374,13 +563,27 @@ int run_replay(const Options& o) {
     spdlog::error("{}", error);
     return 1;
   }
-  Pipeline pipeline(pipeline_config(o, h.mono_to_unix_ns), *out->sink, nullptr, agent_protocols(o));
+  // A replay has no /proc of the recorded processes: service names fall back to the comm (and pid/comm rules).
+  auto telemetry = Telemetry::create(o, /*live=*/false, /*metrics=*/false, error);
+  if (!telemetry) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  PipelineConfig config = pipeline_config(o, h.mono_to_unix_ns);
+  config.identities = telemetry->identities();
+  Pipeline pipeline(config, telemetry->sink(*out->sink), nullptr, agent_protocols(o));
   reader.set_clock_handler([&](uint64_t at, int64_t offset) { pipeline.set_clock_offset(at, offset); });
   CaptureRecord rec;
-  while (reader.next(rec)) pipeline.on_record(rec.data, rec.size);
+  while (reader.next(rec)) {
+    pipeline.on_record(rec.data, rec.size);
+    telemetry->on_record(rec.data, rec.size);
+  }
   if (reader.clock_records_read() > 0)
     spdlog::info("{} wall clock changes recorded in the capture were applied", reader.clock_records_read());
   pipeline.flush();
+  KernelCounters recorded;
+  if (reader.has_trailer()) recorded = kernel_counters(get_counters(reader.trailer().counters));
+  telemetry->finish(pipeline.stats(), recorded);
   int rc = 0;
   if (!reader.error().empty()) {
     spdlog::error("{} (the {} records before it were replayed)", reader.error(), reader.records_read());

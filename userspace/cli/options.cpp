@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "callscope/events.h"
+#include "identity/naming_rules.h"
 #include "protocols/http1/http1_options.h"
 
 namespace po = boost::program_options;
@@ -24,6 +25,8 @@ Usage:
   callscope [OPTIONS]                  trace live (root or CAP_BPF+CAP_PERFMON); prints finished traces
   callscope record -o FILE [OPTIONS]   write the raw kernel events to a capture file (root)
   callscope replay FILE [OPTIONS]      run the userspace pipeline on a capture file (no root needed)
+  callscope top [OPTIONS]              live table of services and edges: rate, error %, p50/p99 (root)
+  callscope identify --pid N...        print the service identity the agent gives these processes (JSON)
 
 Examples:
   sudo callscope                                   every HTTP/1 call chain on the node, as trees
@@ -31,14 +34,45 @@ Examples:
   sudo callscope --comm nginx --comm python3 --format json --output spans.jsonl --duration 60
   sudo callscope record -o incident.cscap --duration 30
   callscope replay incident.cscap --format json --seed 42
+  sudo callscope --format none --metrics-listen 127.0.0.1:9464 --otlp-endpoint http://127.0.0.1:4318
+  sudo callscope --config /etc/callscope/callscope.conf
 
 Options)";
+
+}  // namespace
+
+namespace {
+
+// "0.005,0.01,0.1" -> ascending positive numbers; false if malformed.
+bool parse_buckets(const std::string& text, std::vector<double>& out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    try {
+      size_t used = 0;
+      double v = std::stod(part, &used);
+      if (used != part.size() || !(v > 0) || (!out.empty() && v <= out.back())) return false;
+      out.push_back(v);
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
 
 }  // namespace
 
 int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   exit_now = false;
   std::vector<uint32_t> ports;
+  std::string buckets;
+  // Switches are bool_switch so that a config file can say "no-color = false" and mean it (an untyped
+  // switch would be on whatever its value in the file).
+  bool no_color = false, raw_query_text = false, raw_url_query = false;
   po::options_description desc(kUsage);
   // clang-format off
   desc.add_options()
@@ -54,8 +88,8 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
     ("duration,d", po::value<double>(&o.duration_s)->default_value(0),
         "stop after this many seconds (0: until Ctrl-C / SIGTERM). Pending spans are flushed either way")
     ("format,f", po::value<std::string>(&o.format),
-        "span output: 'tree' (indented trace trees) or 'json' (one JSON object per span per line). "
-        "Default: tree on a terminal, json otherwise")
+        "span output: 'tree' (indented trace trees), 'json' (one JSON object per span per line) or 'none' "
+        "(metrics and exports only). Default: tree on a terminal, json otherwise")
     ("output,o", po::value<std::string>(&o.output),
         "write spans (or, for record, the capture) to this file instead of stdout")
     ("payload-bytes", po::value<uint32_t>(&o.payload_bytes)->default_value(CS_DEFAULT_PAYLOAD),
@@ -82,17 +116,51 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "spans held while their trace completes; past it the oldest is dropped (counted)")
     ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
         "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
-    ("raw-query-text", "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
+    ("raw-query-text", po::bool_switch(&raw_query_text), "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
         "sent, literals and values included, instead of with literals replaced by '?'. The spans then hold "
         "payload (keys, values, whatever the queries carry); credentials (AUTH) stay hidden")
     ("http-header", po::value<std::vector<std::string>>(&o.http_headers)->composing(),
         "HTTP spans: put this header's value in http.request.header.<name> / http.response.header.<name> "
         "(repeatable). Without it no header value leaves the agent (Authorization, Cookie, ...)")
-    ("raw-url-query", "HTTP spans: put url.query as sent, instead of with every value replaced by REDACTED "
-        "(keys kept). The spans then hold whatever the query strings carry (tokens, ids)")
-    ("no-color", "no ANSI colors in tree output")
+    ("raw-url-query", po::bool_switch(&raw_url_query), "HTTP spans: put url.query as sent, instead of with "
+        "every value replaced by REDACTED (keys kept). The spans then hold whatever the query strings carry")
+    ("no-color", po::bool_switch(&no_color), "no ANSI colors in tree output")
     ("log-level", po::value<std::string>(&o.log_level)->default_value("info"),
-        "trace|debug|info|warn|error; logs go to stderr");
+        "trace|debug|info|warn|error; logs go to stderr")
+    ("config", po::value<std::string>(&o.config_file),
+        "read options from this file (one 'name = value' per line, names as the long options without '--'); "
+        "options given on the command line win; repeatable options add up")
+    ("service-name", po::value<std::vector<std::string>>(&o.service_name_rules)->composing(),
+        "name the service of some processes (repeatable): pid:1234=orders, exe:/usr/bin/app=orders, "
+        "port:8080=frontend, comm:python3=legacy. OTEL_SERVICE_NAME in a process's environment still wins")
+    ("identity", po::value<std::string>()->default_value("proc"),
+        "'proc': service names from /proc (OTEL_SERVICE_NAME, rules, systemd unit/container, the program an "
+        "interpreter runs, else comm); 'comm': the command name only (plus pid/comm rules)")
+    ("metrics-listen", po::value<std::string>(&o.metrics_listen),
+        "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR defaults to 127.0.0.1). Example: 9464")
+    ("metrics-buckets", po::value<std::string>(&buckets),
+        "request duration histogram bounds in seconds, comma-separated (default "
+        "0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,10)")
+    ("metrics-max-routes", po::value<size_t>(&o.max_routes)->default_value(200),
+        "distinct http.route values per service; more are reported as _OTHER (counted)")
+    ("otlp-endpoint", po::value<std::string>(&o.otlp_endpoint),
+        "send spans and metrics over OTLP/HTTP to this base URL (/v1/traces and /v1/metrics are appended). "
+        "Example: http://127.0.0.1:4318")
+    ("otlp-protocol", po::value<std::string>(&o.otlp_protocol)->default_value("http/protobuf"),
+        "http/protobuf or http/json")
+    ("otlp-header", po::value<std::vector<std::string>>(&o.otlp_headers)->composing(),
+        "extra HTTP header for the OTLP receiver, KEY=VALUE (repeatable). Example: Authorization=Bearer abc")
+    ("otlp-compression", po::value<std::string>(&o.otlp_compression)->default_value("gzip"), "gzip or none")
+    ("otlp-ca-file", po::value<std::string>(&o.otlp_ca_file),
+        "CA certificates (PEM) to check an https receiver with, instead of the system's")
+    ("otlp-queue-spans", po::value<size_t>(&o.otlp_queue_spans)->default_value(20000),
+        "spans held while the receiver is slow or away; more are dropped (counted)")
+    ("otlp-batch-interval", po::value<double>(&o.otlp_batch_interval_s)->default_value(1),
+        "seconds between span batches (a full batch of 512 goes at once)")
+    ("otlp-metrics-interval", po::value<double>(&o.otlp_metrics_interval_s)->default_value(10),
+        "seconds between metric exports over OTLP (0: spans only)")
+    ("top-interval", po::value<double>(&o.top_interval_s)->default_value(1),
+        "callscope top: seconds between refreshes");
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>(), "")("input", po::value<std::string>(&o.input), "");
@@ -104,6 +172,11 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("config")) {
+      // Stored after the command line: a value given there is kept (flags override the file).
+      const std::string path = vm["config"].as<std::string>();
+      po::store(po::parse_config_file<char>(path.c_str(), desc), vm);
+    }
     po::notify(vm);
   } catch (const std::exception& e) {
     std::cerr << "callscope: " << e.what() << "\nTry 'callscope --help'.\n";
@@ -131,19 +204,25 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
       o.mode = Options::Mode::Record;
       if (o.output.empty()) return usage_error("record needs -o FILE (the capture to write)");
       if (!o.input.empty()) return usage_error("record takes no file argument; use -o FILE");
+    } else if (cmd == "identify") {
+      o.mode = Options::Mode::Identify;
+      if (o.pids.empty()) return usage_error("identify needs --pid N (repeatable)");
+    } else if (cmd == "top") {
+      o.mode = Options::Mode::Top;
+      if (!o.input.empty()) return usage_error("top takes no file argument");
     } else if (cmd == "replay") {
       o.mode = Options::Mode::Replay;
       if (o.input.empty()) return usage_error("replay needs the capture file: callscope replay FILE");
     } else {
-      return usage_error("unknown command '" + cmd + "' (expected record or replay)");
+      return usage_error("unknown command '" + cmd + "' (expected record, replay, top or identify)");
     }
   }
   for (uint32_t p : ports) {
     if (p == 0 || p > 65535) return usage_error("--port " + std::to_string(p) + " is not a TCP port (1-65535)");
     o.ports.push_back(static_cast<uint16_t>(p));
   }
-  if (!o.format.empty() && o.format != "tree" && o.format != "json")
-    return usage_error("--format must be tree or json, not '" + o.format + "'");
+  if (!o.format.empty() && o.format != "tree" && o.format != "json" && o.format != "none")
+    return usage_error("--format must be tree, json or none, not '" + o.format + "'");
   if (o.format.empty()) o.format = (o.output.empty() && isatty(STDOUT_FILENO)) ? "tree" : "json";
   if (o.payload_bytes > CS_MAX_PAYLOAD)
     return usage_error("--payload-bytes " + std::to_string(o.payload_bytes) + " is above the maximum " +
@@ -165,9 +244,34 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
     return usage_error("--capture-mode chooses the kernel capture; a replay runs on what was recorded");
   if (o.max_connections == 0 || o.max_pending_spans == 0)
     return usage_error("--max-connections and --max-pending-spans must be > 0");
-  if (vm.count("no-color")) o.color = false;
-  if (vm.count("raw-query-text")) o.raw_query_text = true;
-  if (vm.count("raw-url-query")) o.raw_url_query = true;
+  if (no_color) o.color = false;
+  const std::string identity = vm["identity"].as<std::string>();
+  if (identity != "proc" && identity != "comm") return usage_error("--identity must be proc or comm");
+  o.proc_identity = identity == "proc";
+  if (!buckets.empty() && !parse_buckets(buckets, o.duration_buckets))
+    return usage_error("--metrics-buckets '" + buckets + "' is not a list of ascending positive seconds, e.g. 0.01,0.1,1");
+  if (o.otlp_protocol != "http/protobuf" && o.otlp_protocol != "http/json")
+    return usage_error("--otlp-protocol must be http/protobuf or http/json (gRPC is not supported)");
+  if (o.otlp_compression != "gzip" && o.otlp_compression != "none")
+    return usage_error("--otlp-compression must be gzip or none");
+  if (!o.otlp_endpoint.empty() && o.otlp_endpoint.rfind("http://", 0) != 0 && o.otlp_endpoint.rfind("https://", 0) != 0)
+    return usage_error("--otlp-endpoint must be an http:// or https:// URL, e.g. http://127.0.0.1:4318");
+  for (const auto& h : o.otlp_headers)
+    if (h.find('=') == std::string::npos || h.find('=') == 0)
+      return usage_error("--otlp-header '" + h + "' is not KEY=VALUE");
+  if (o.otlp_queue_spans == 0 || o.otlp_batch_interval_s <= 0 || o.otlp_metrics_interval_s < 0 || o.top_interval_s <= 0)
+    return usage_error("--otlp-queue-spans, --otlp-batch-interval and --top-interval must be > 0");
+  if (o.max_routes == 0) return usage_error("--metrics-max-routes must be > 0");
+  {
+    NamingRules rules;
+    std::string err;
+    for (const auto& r : o.service_name_rules)
+      if (!rules.add(r, err)) return usage_error(err);
+  }
+  if (o.mode == Options::Mode::Record && (!o.metrics_listen.empty() || !o.otlp_endpoint.empty()))
+    return usage_error("record writes raw events only; metrics and exports run live or on a replay");
+  if (raw_query_text) o.raw_query_text = true;
+  if (raw_url_query) o.raw_url_query = true;
   {
     http1::Http1Options check;
     std::string error = http1::make_http1_options(o.raw_url_query, o.http_headers, check);

@@ -8,7 +8,7 @@
 namespace cs {
 
 struct Options {
-  enum class Mode { Live, Record, Replay } mode = Mode::Live;
+  enum class Mode { Live, Record, Replay, Top, Identify } mode = Mode::Live;
   std::vector<uint32_t> pids;
   std::vector<uint16_t> ports;
   std::vector<std::string> comms;
@@ -26,6 +26,23 @@ struct Options {
   size_t max_connections = 65536;
   size_t max_pending_spans = 200000;
   bool color = true;
+
+  // Service identity, metrics and exports (README "Metrics and exports"); all may come from --config.
+  std::string config_file;                   // Boost.Program_options config file; flags override it
+  std::vector<std::string> service_name_rules;  // KIND:VALUE=NAME (identity/naming_rules.h)
+  bool proc_identity = true;                 // --identity proc (default) | comm
+  std::string metrics_listen;                // ADDR:PORT of /metrics; "" = off
+  std::vector<double> duration_buckets;      // seconds; empty = the default (5 ms ... 10 s)
+  size_t max_routes = 200;                   // distinct http.route per service
+  std::string otlp_endpoint;                 // base URL; "" = off
+  std::string otlp_protocol = "http/protobuf";  // | "http/json"
+  std::vector<std::string> otlp_headers;     // "Key=Value"
+  std::string otlp_compression = "gzip";     // | "none"
+  std::string otlp_ca_file;
+  size_t otlp_queue_spans = 20000;
+  double otlp_batch_interval_s = 1;
+  double otlp_metrics_interval_s = 10;       // 0: no metrics over OTLP
+  double top_interval_s = 1;                 // `callscope top` refresh
   bool raw_query_text = false;     // database spans: db.query.text verbatim, literals included
   std::vector<std::string> http_headers;  // HTTP headers whose values spans carry (none by default)
   bool raw_url_query = false;      // HTTP spans: url.query values as sent instead of REDACTED

@@ -11,6 +11,16 @@
 
 namespace cs {
 
+namespace {
+
+// --format none: spans go to the metrics and exporters only.
+class NoSpanOutput final : public SpanSink {
+ public:
+  void emit(const std::vector<Span>&) override {}
+};
+
+}  // namespace
+
 SpanOutput::~SpanOutput() {
   sink.reset();
   if (owns_file && file != nullptr) std::fclose(file);
@@ -36,7 +46,9 @@ std::unique_ptr<SpanOutput> open_span_output(const Options& o, std::string& erro
     }
     out->owns_file = true;
   }
-  if (o.format == "json")
+  if (o.format == "none")
+    out->sink = std::make_unique<NoSpanOutput>();
+  else if (o.format == "json")
     out->sink = std::make_unique<JsonSink>(out->file);
   else
     out->sink = std::make_unique<TreeSink>(out->file, o.color && o.output.empty() && isatty(fileno(out->file)));

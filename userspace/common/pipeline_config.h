@@ -7,6 +7,8 @@
 
 namespace cs {
 
+class IdentityResolver;
+
 struct PipelineConfig {
   uint64_t id_seed = 0;                 // seeds trace/span ids; 0 = random
   int64_t mono_to_unix_ns = 0;          // add to CLOCK_MONOTONIC ns to get Unix ns
@@ -14,6 +16,7 @@ struct PipelineConfig {
   size_t max_connections = 65536;
   size_t max_pending_spans = 200000;
   size_t max_processes = 65536;         // entries of the process table (pid -> comm)
+  IdentityResolver* identities = nullptr;  // service identity of processes (identity/); nullptr: the comm
   size_t max_header_bytes = 64 * 1024;  // per message head buffered by a parser
   // Database spans: db.query.text verbatim instead of with literals replaced by `?` (--raw-query-text).
   bool raw_query_text = false;

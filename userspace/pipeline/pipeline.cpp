@@ -22,7 +22,7 @@ struct Pipeline::Impl {
   Impl(const PipelineConfig& c, SpanSink& sink, SocketVerdicts* verdicts, const std::vector<const Protocol*>& protocols)
       : config(c),
         clock(config.mono_to_unix_ns),
-        processes(config.max_processes),
+        processes(config.max_processes, config.identities),
         correlator(config, sink, stats),
         builder(correlator, stats, processes, config.raw_query_text),
         tracker(config, stats, builder, verdicts, protocols) {

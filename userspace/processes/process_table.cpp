@@ -6,7 +6,8 @@
 
 namespace cs {
 
-ProcessTable::ProcessTable(size_t max_processes) : max_processes_(std::max<size_t>(max_processes, 2)) {}
+ProcessTable::ProcessTable(size_t max_processes, IdentityResolver* resolver)
+    : max_processes_(std::max<size_t>(max_processes, 2)), resolver_(resolver) {}
 
 void ProcessTable::seen(const cs_event_header& h) {
   Slot& s = slot(h.pid);
@@ -21,7 +22,13 @@ void ProcessTable::seen(const cs_event_header& h) {
   if (h.comm[0] == '\0') return;  // the kernel did not say (it repeats a comm only when it may have changed)
   if (std::memcmp(p->comm, h.comm, CS_COMM_LEN) != 0 || p->service_name.empty()) {
     std::memcpy(p->comm, h.comm, CS_COMM_LEN);
-    p->service_name.assign(p->comm, strnlen(p->comm, CS_COMM_LEN));
+    const std::string_view comm(p->comm, strnlen(p->comm, CS_COMM_LEN));
+    if (resolver_ != nullptr) {
+      p->identity = resolver_->resolve(h.pid, comm);
+      p->service_name = p->identity->service_name;
+    } else {
+      p->service_name.assign(comm);
+    }
   }
 }
 

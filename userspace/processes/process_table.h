@@ -8,31 +8,37 @@
 //  - An entry is forgotten when its process exits (PROC_EXIT); a pid seen again later is a new process.
 //  - Memory is bounded: when max_processes is reached, the least recently seen half is forgotten (their
 //    exit was not seen), counted in evicted().
-//  - service_name() is what a span reports as service.name: today the comm. Later it may come from the
-//    process's OTEL_SERVICE_NAME, command line or cgroup; callers only ever ask service_name().
+//  - service_name() is what a span reports as service.name: with an IdentityResolver (identity/), the
+//    process's identity resolved when the entry is created or its comm changes (OTEL_SERVICE_NAME, naming
+//    rules, cgroup, the program an interpreter runs, else the comm); without one, the comm. Callers only
+//    ever ask service_name() / identity().
 // seen() runs for every record: a small direct-mapped cache of entries (by pid) keeps it off the hash map.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "callscope/events.h"
+#include "identity/identity_resolver.h"
 
 namespace cs {
 
 struct ProcessInfo {
   char comm[CS_COMM_LEN] = {};  // as last seen, NUL-padded
-  std::string service_name;     // what spans report (today: the comm)
+  std::string service_name;     // what spans report (identity's service.name, or the comm)
+  std::shared_ptr<const ProcessIdentity> identity;  // nullptr without a resolver
   uint64_t last_seen_ns = 0;    // event time of the last record of the process
 };
 
 class ProcessTable {
  public:
-  explicit ProcessTable(size_t max_processes);
+  // `resolver` (may be nullptr: service name = comm) must outlive the table.
+  explicit ProcessTable(size_t max_processes, IdentityResolver* resolver = nullptr);
 
   // A record produced by a thread of process h.pid (in its context): remember its comm.
   void seen(const cs_event_header& h);
@@ -59,6 +65,7 @@ class ProcessTable {
   const Slot& slot(uint32_t pid) const { return cache_[pid & (kCacheSlots - 1)]; }
 
   size_t max_processes_;
+  IdentityResolver* resolver_;
   std::unordered_map<uint32_t, ProcessInfo> by_pid_;
   std::array<Slot, kCacheSlots> cache_{};
   uint64_t evicted_ = 0;

@@ -39,6 +39,19 @@ inline FreeLists& free_lists() {
 
 }  // namespace recycling_detail
 
+// Frees the arrays this thread keeps for reuse; returns how many. For a thread that frees spans allocated
+// on another thread and allocates none itself (the OTLP exporter's): its lists would only grow, up to
+// kMaxKept arrays per size, never taken back.
+inline size_t release_recycled_arrays() noexcept {
+  size_t n = 0;
+  for (auto& list : recycling_detail::free_lists().by_count) {
+    for (void* p : list) ::operator delete(p);
+    n += list.size();
+    list.clear();
+  }
+  return n;
+}
+
 template <typename T>
 struct RecyclingAllocator {
   using value_type = T;

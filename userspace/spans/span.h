@@ -44,6 +44,11 @@ struct SpanFields {
   bool error = false;
   std::string status_message;               // why error (e.g. "HTTP 503", "connection reset before the response")
   Attributes attributes;
+  // Body bytes of the request and the response as they crossed the wire (after the head; for a chunked
+  // HTTP body including its chunk framing), -1 if unknown (no response, message cut). Not part of the
+  // JSON/OTLP span (its attributes stay as documented); metrics read them (http.*.body.size).
+  int64_t request_body_bytes = -1;
+  int64_t response_body_bytes = -1;
 };
 
 struct Span : SpanFields {

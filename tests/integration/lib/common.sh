@@ -98,6 +98,8 @@ cs_wait_http() {
 
 # cs_start_agent ARGS...: starts callscope --format json --output $CS_TMP/spans.jsonl ARGS..., waits for
 # "callscope ready" on its stderr (30 s at most). Fails if it exits or never gets ready (e.g. BPF load).
+# Service names: the chain tests expect the comm (cs_comm), so the agent runs with --identity comm unless the
+# test sets CS_AGENT_IDENTITY=proc (the default identity: test_flask_chain, test_service_identity).
 cs_start_agent() {
   # CS_PHASE (optional) separates the output of several agent runs in one test.
   CS_SPANS="$CS_TMP/spans${CS_PHASE:+-$CS_PHASE}.jsonl"
@@ -105,7 +107,8 @@ cs_start_agent() {
   : >"$CS_AGENT_LOG"
   # A background job of a non-interactive shell starts with SIGINT ignored; restore the default so the
   # agent's own SIGINT handling (flush, counters, exit) is what gets tested.
-  env --default-signal=INT,QUIT "$CS_BIN" --format json --output "$CS_SPANS" --log-level "${CS_AGENT_LOG_LEVEL:-info}" "$@" \
+  env --default-signal=INT,QUIT "$CS_BIN" --format json --output "$CS_SPANS" --log-level "${CS_AGENT_LOG_LEVEL:-info}" \
+    --identity "${CS_AGENT_IDENTITY:-comm}" "$@" \
     >"$CS_TMP/agent.stdout" 2>"$CS_AGENT_LOG" &
   CS_AGENT_PID=$!
   local i

@@ -16,6 +16,12 @@ void Http1Exchange::describe(const ExchangeContext& ctx, SpanFields& out) const 
     out.status_message = "HTTP " + std::to_string(status);
   }
 
+  if (request_http.head_end_pos != 0 && !request.truncated && request.end_pos >= request_http.head_end_pos)
+    out.request_body_bytes = static_cast<int64_t>(request.end_pos - request_http.head_end_pos);
+  if (has_response && response_http.head_end_pos != 0 && !response.truncated &&
+      response.end_pos >= response_http.head_end_pos)
+    out.response_body_bytes = static_cast<int64_t>(response.end_pos - response_http.head_end_pos);
+
   // Attributes are built in place (emplace_back): no temporary value moved and destroyed per attribute.
   const Http1Options& opt = options ? *options : default_http1_options();
   auto& a = out.attributes;

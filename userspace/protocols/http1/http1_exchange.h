@@ -4,7 +4,8 @@
 //   network.protocol.name "http", network.protocol.version, url.query (values REDACTED unless
 //   --raw-url-query), http.request.header.<name> / http.response.header.<name> for headers named by
 //   --http-header only (http1_options.h); error on a 5xx response (server span) or a
-//   4xx/5xx response (client span), status message "HTTP <code>".
+//   4xx/5xx response (client span), status message "HTTP <code>". Body bytes on the wire (after each
+//   head) go to SpanFields' request/response_body_bytes, not to the attributes.
 #pragma once
 
 #include <utility>

@@ -187,6 +187,7 @@ void Http1Head::continue_host(std::string_view v) {
 void Http1Head::clear() {
   status = 0;
   keep_alive = true;
+  head_end_pos = 0;
   text_.clear();
   method_ = target_ = path_ = host_ = version_ = Field{};
   header_values.clear();

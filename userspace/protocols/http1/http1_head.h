@@ -20,6 +20,7 @@ inline constexpr size_t kMaxHeadBytes = 64 * 1024;
 struct Http1Head {
   int status = 0;       // response: 200
   bool keep_alive = true;
+  uint64_t head_end_pos = 0;  // stream position one past the head's last byte (the body starts there)
   // Values of the headers named in Http1Options::headers, in that order ("" if absent); empty (no
   // allocation) when none are named (http1_options.h).
   std::vector<std::string> header_values;
@@ -43,7 +44,7 @@ struct Http1Head {
   // Appends " " + v to the host (v to an empty host): an obs-fold continuation of the Host header.
   void continue_host(std::string_view v);
 
-  // Every field empty, status 0, keep_alive true.
+  // Every field empty, status 0, head_end_pos 0, keep_alive true.
   void clear();
 
  private:

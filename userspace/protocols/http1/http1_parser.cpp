@@ -189,6 +189,7 @@ void Http1Parser::head_parsed(size_t end_off) {
   const std::string_view answered = events_.on_head(request_, msg_);
   const HeadFraming& f = framing_;
   const uint64_t end = seg_pos_ + end_off;
+  msg_.head_end_pos = end;
   if (!request_) {
     const int st = msg_.status;
     if (st < 200) {  // 1xx: no body; 101 switches protocols
