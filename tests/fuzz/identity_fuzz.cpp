@@ -37,7 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       argv.push_back("--password");
       argv.push_back("s3cr3t-value-XYZ");
       std::string line = cs::redacted_command_line(argv);
-      check(line.find("s3cr3t-value-XYZ") == std::string::npos, "a --password value was not redacted");
+      // The marker may also be in the input itself (libFuzzer copies compared literals into inputs): only
+      // a marker the input did not bring can prove that the value after --password leaked.
+      if (in.find("s3cr3t-value-XYZ") == std::string_view::npos)
+        check(line.find("s3cr3t-value-XYZ") == std::string::npos, "a --password value was not redacted");
       break;
     }
     case 1:
