@@ -80,6 +80,7 @@ cs_wait_http "http://127.0.0.1:$NGINX_PORT/healthz"
 SPANS_COUNT="$CS_TMP/spans.count"
 echo 0 >"$SPANS_COUNT"
 CS_AGENT_LOG="$CS_TMP/agent.log"
+: >"$CS_AGENT_LOG"  # exists before the first grep below
 env --default-signal=INT,QUIT "$CS_BIN" --format json --log-level info \
   --port "$NGINX_PORT" --port "$A_PORT" --port "$B_PORT" \
   > >(awk -v f="$SPANS_COUNT" '{ n++ } n % 50 == 0 { print n > f; close(f) } END { print n + 0 > f; close(f) }') \
