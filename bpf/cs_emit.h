@@ -22,22 +22,6 @@ struct cs_call {
 	struct cs_user_buf buf;
 };
 
-/* Copies up to `want` bytes from a user buffer. Returns bytes copied. */
-static __always_inline __u32 cs_copy_buf(__u8 *dst, __u64 src, __u32 want)
-{
-	if (want > CS_MAX_PAYLOAD)
-		want = CS_MAX_PAYLOAD;
-	barrier_var(want); /* keep the compiler from folding the bound below into the caller's value */
-	want &= CS_LEN_MASK; /* no-op: for the verifier */
-	if (want == 0)
-		return 0;
-	if (bpf_probe_read_user(dst, want, (const void *)src)) {
-		cs_stat_add(CS_STAT_READ_ERRORS, 1);
-		return 0;
-	}
-	return want;
-}
-
 /* Copies up to `want` bytes from the first `count` iovecs, in order. Returns bytes copied. */
 static __always_inline __u32 cs_copy_iov(__u8 *dst, __u64 iovp, __u32 count, __u32 want)
 {

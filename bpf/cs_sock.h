@@ -201,16 +201,28 @@ static __always_inline __u64 cs_current_goid(__u64 pid_tgid)
 #endif
 }
 
-static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type, __u32 size, __u64 pid_tgid,
-					   __u64 ts)
+/* The record header; `who` adds the writer's comm and cgroup (else they are left empty). */
+static __always_inline void cs_fill_header_as(struct cs_event_header *h, __u32 type, __u32 size, __u64 pid_tgid,
+					      __u64 ts, bool who)
 {
 	h->type = type;
 	h->size = size;
 	h->ts_ns = ts;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	if (who) {
+		h->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+	} else {
+		h->cgroup_id = 0;
+		__builtin_memset(h->comm, 0, sizeof(h->comm));
+	}
+}
+
+static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type, __u32 size, __u64 pid_tgid,
+					   __u64 ts)
+{
+	cs_fill_header_as(h, type, size, pid_tgid, ts, true);
 }
 
 /* A data event says who wrote it (comm, cgroup) only on the socket's first event and when another
@@ -219,17 +231,8 @@ static __always_inline void cs_fill_header(struct cs_event_header *h, __u32 type
 static __always_inline void cs_fill_data_header(struct cs_event_header *h, __u32 size, __u64 pid_tgid, __u64 ts,
 						const struct cs_sock_state *st)
 {
-	if (!st->announced || st->owner_tgid != (__u32)(pid_tgid >> 32)) {
-		cs_fill_header(h, CS_EV_DATA, size, pid_tgid, ts);
-		return;
-	}
-	h->type = CS_EV_DATA;
-	h->size = size;
-	h->ts_ns = ts;
-	h->pid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
-	h->cgroup_id = 0;
-	__builtin_memset(h->comm, 0, sizeof(h->comm));
+	cs_fill_header_as(h, CS_EV_DATA, size, pid_tgid, ts,
+			  !st->announced || st->owner_tgid != (__u32)(pid_tgid >> 32));
 }
 
 static __always_inline void cs_fill_sock_ref(struct cs_sock_ref *r, const struct sock *sk,
