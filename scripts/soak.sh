@@ -104,9 +104,24 @@ TRAFFIC_PID=$CS_LAST_PID
 HZ="$(getconf CLK_TCK)"
 SAMPLES="$OUT/samples.tsv"
 printf 'elapsed_s\trss_kb\thwm_kb\tcpu_ticks\trequests\terrors\tspans\n' >"$SAMPLES"
+# Elapsed seconds on CLOCK_BOOTTIME (/proc/uptime): bash's SECONDS follows the wall clock, which NTP or a
+# person may step during a 30-minute run.
+uptime_cs() { local u; read -r u _ </proc/uptime; u="${u/./}"; echo "$((10#$u))"; }  # centiseconds
+elapsed() { echo "$((($(uptime_cs) - T0_CS) / 100))"; }
+# agent_gone WHEN: fails with what is known of the agent (alive, zombie, or its exit status).
+agent_gone() {
+  local state rc=0
+  state="$(awk '{print $3}' "/proc/$AGENT_PID/stat" 2>/dev/null)" || state=""
+  if [ -n "$state" ] && [ "$state" != Z ]; then
+    cs_fail "cannot read /proc/$AGENT_PID (state $state) $1"
+  fi
+  wait "$AGENT_PID" || rc=$?
+  CS_AGENT_PID=""
+  cs_fail "the agent exited (status $rc) $1"
+}
 sample() {  # one row: /proc of the agent + the traffic and span counters
   local t rss hwm ticks req err spans
-  t=$((SECONDS - T0))
+  t="$(elapsed)"
   rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$AGENT_PID/status" 2>/dev/null)" || return 1
   hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$AGENT_PID/status" 2>/dev/null)" || return 1
   ticks="$(awk '{print $14 + $15}' "/proc/$AGENT_PID/stat" 2>/dev/null)" || return 1
@@ -123,19 +138,22 @@ sample() {  # one row: /proc of the agent + the traffic and span counters
   printf '%8s s  rss %6s MB  cpu %5s%%  requests %8s  errors %4s  spans %9s\n' "$t" "$((rss / 1024))" \
     "$(tail -n 2 "$SAMPLES" | awk -v hz="$HZ" 'NR == 1 && $1 ~ /^[0-9]+$/ { t = $1; c = $4; ok = 1 } NR == 2 && ok && $1 > t { printf "%.1f", ($4 - c) / hz / ($1 - t) * 100 }')" \
     "${req:-0}" "${err:-0}" "${spans:-0}" >&2
+  return 0
 }
-T0=$SECONDS
-sample || cs_fail "cannot read /proc/$AGENT_PID"
-while [ $((SECONDS - T0)) -lt "$SECONDS_TOTAL" ]; do
-  sleep "$((T0 + ($(wc -l <"$SAMPLES") - 1) * INTERVAL - SECONDS))" 2>/dev/null || true
-  kill -0 "$AGENT_PID" 2>/dev/null || cs_fail "the agent died after $((SECONDS - T0)) s"
-  sample || cs_fail "the agent died after $((SECONDS - T0)) s"
+T0_CS="$(uptime_cs)"
+sample || agent_gone "at the start"
+# Sample i is due at T0 + i * INTERVAL; the last one at SECONDS_TOTAL.
+for ((i = 1; i * INTERVAL <= SECONDS_TOTAL; i++)); do
+  wait_cs=$((T0_CS + i * INTERVAL * 100 - $(uptime_cs)))
+  [ "$wait_cs" -le 0 ] || sleep "$((wait_cs / 100)).$(printf '%02d' $((wait_cs % 100)))"
+  kill -0 "$AGENT_PID" 2>/dev/null || agent_gone "after $(elapsed) s"
+  sample || agent_gone "after $(elapsed) s"
 done
 traffic_rc=0
 timeout 60 tail --pid="$TRAFFIC_PID" -f /dev/null || cs_fail "the traffic generator did not stop"
 wait "$TRAFFIC_PID" || traffic_rc=$?
 sleep 2
-sample || cs_fail "the agent died at the end of the traffic"
+sample || agent_gone "at the end of the traffic"
 cs_stop_agent_rc=0
 kill -INT "$AGENT_PID"
 timeout 30 tail --pid="$AGENT_PID" -f /dev/null || cs_fail "the agent did not exit within 30 s of SIGINT"

@@ -138,6 +138,7 @@ PipelineConfig pipeline_config(const Options& o, int64_t mono_to_unix) {
   c.mono_to_unix_ns = mono_to_unix;
   c.max_connections = o.max_connections;
   c.max_pending_spans = o.max_pending_spans;
+  c.trace_linger_ns = static_cast<uint64_t>(o.trace_linger_ms) * 1'000'000ULL;
   c.raw_query_text = o.raw_query_text;
   return c;
 }
@@ -244,6 +245,7 @@ int poll_loop(const Options& o, BpfCapture& cap, const std::function<void(const 
   const uint64_t stats_every = static_cast<uint64_t>(o.stats_interval_s * 1e9);
   uint64_t next_stats = stats_every ? start + stats_every : 0;
   uint64_t drops_reported = 0;
+  uint64_t next_drop_check = 0;
   int rc = 0;
   while (!g_stop.load()) {
     int n = cap.poll(100, on_record);
@@ -254,11 +256,15 @@ int poll_loop(const Options& o, BpfCapture& cap, const std::function<void(const 
     }
     uint64_t now = mono_now_ns();
     on_idle(now);
-    KernelStats k = cap.stats();
-    if (k.ringbuf_drops > drops_reported) {
-      spdlog::warn("kernel ring buffer full: {} events lost so far (raise --ringbuf-mb, narrow the filters)",
-                   k.ringbuf_drops);
-      drops_reported = k.ringbuf_drops;
+    // The kernel counters cost a system call per counter: read every 100 ms, not at every wake-up.
+    if (now >= next_drop_check) {
+      next_drop_check = now + 100'000'000ULL;
+      KernelStats k = cap.stats();
+      if (k.ringbuf_drops > drops_reported) {
+        spdlog::warn("kernel ring buffer full: {} events lost so far (raise --ringbuf-mb, narrow the filters)",
+                     k.ringbuf_drops);
+        drops_reported = k.ringbuf_drops;
+      }
     }
     if (next_stats && now >= next_stats) {
       on_stats();

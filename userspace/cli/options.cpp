@@ -114,6 +114,10 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "connections tracked at once; past it the least recently active is dropped (counted)")
     ("max-pending-spans", po::value<size_t>(&o.max_pending_spans)->default_value(200000),
         "spans held while their trace completes; past it the oldest is dropped (counted)")
+    ("trace-linger-ms", po::value<uint32_t>(&o.trace_linger_ms)->default_value(200),
+        "milliseconds a trace is held after its root span ended, so spans finishing a little later are "
+        "written with it (0-10000). A span finishing after that is written on its own, with the same trace "
+        "and parent ids. Memory grows with it: about request rate x this time spans are held")
     ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
         "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
     ("raw-query-text", po::bool_switch(&raw_query_text), "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "
@@ -244,6 +248,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
     return usage_error("--capture-mode chooses the kernel capture; a replay runs on what was recorded");
   if (o.max_connections == 0 || o.max_pending_spans == 0)
     return usage_error("--max-connections and --max-pending-spans must be > 0");
+  if (o.trace_linger_ms > 10000) return usage_error("--trace-linger-ms must be 0 to 10000");
   if (no_color) o.color = false;
   const std::string identity = vm["identity"].as<std::string>();
   if (identity != "proc" && identity != "comm") return usage_error("--identity must be proc or comm");

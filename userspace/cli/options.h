@@ -25,6 +25,7 @@ struct Options {
   double stats_interval_s = 60;
   size_t max_connections = 65536;
   size_t max_pending_spans = 200000;
+  uint32_t trace_linger_ms = 200;  // a finished trace waits this long for late spans before it is written
   bool color = true;
 
   // Service identity, metrics and exports (README "Metrics and exports"); all may come from --config.

@@ -22,7 +22,7 @@ struct PipelineConfig {
   bool raw_query_text = false;
   // Correlation windows.
   uint64_t link_window_ns = 500'000'000;   // wait this long for the client side of a server span
-  uint64_t trace_linger_ns = 500'000'000;  // emit a trace this long after its root ended
+  uint64_t trace_linger_ns = 200'000'000;  // emit a trace this long after its root ended (--trace-linger-ms)
 };
 
 }  // namespace cs

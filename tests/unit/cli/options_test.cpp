@@ -94,6 +94,8 @@ TEST(Options, TelemetryUsageErrors) {
                                        {"--service-name", "bogus"},
                                        {"--metrics-buckets", "0.1,0.01"},
                                        {"--identity", "magic"},
+                                       {"--trace-linger-ms", "10001"},
+                                       {"--trace-linger-ms", "-1"},
                                        {"--format", "xml"},
                                        {"--config", "/nonexistent/callscope.conf"},
                                        {"record", "-o", "/tmp/x.cscap", "--metrics-listen", "9464"}}) {
@@ -104,6 +106,17 @@ TEST(Options, TelemetryUsageErrors) {
   ASSERT_EQ(parse({"top", "--identity", "comm"}, o), 0);
   EXPECT_EQ(o.mode, Options::Mode::Top);
   EXPECT_FALSE(o.proc_identity);
+}
+
+TEST(Options, TraceLingerDefaultsTo200MsWithinBounds) {
+  Options o;
+  ASSERT_EQ(parse({}, o), 0);
+  EXPECT_EQ(o.trace_linger_ms, 200u);
+  Options p;
+  ASSERT_EQ(parse({"--trace-linger-ms", "0"}, p), 0);
+  EXPECT_EQ(p.trace_linger_ms, 0u);
+  ASSERT_EQ(parse({"--trace-linger-ms", "10000"}, p), 0);
+  EXPECT_EQ(p.trace_linger_ms, 10000u);
 }
 
 }  // namespace
