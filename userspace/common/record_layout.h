@@ -35,6 +35,20 @@ inline size_t record_struct_size(uint32_t type) {
   }
 }
 
+// Records of a runtime's own probes (the Go records): the correlator's runtime rules read them.
+inline bool is_runtime_record(uint32_t type) {
+  switch (type) {
+    case CS_EV_GO_NEWPROC:
+    case CS_EV_GO_HTTP_ROUNDTRIP:
+    case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
+    case CS_EV_GO_HTTP_WRITE:
+    case CS_EV_GO_HTTP_WRITE_DONE:
+    case CS_EV_GO_HTTP_READ:
+    case CS_EV_GO_HTTP_READ_DONE: return true;
+    default: return false;
+  }
+}
+
 // The bytes the record uses (its struct, plus the payload of a data event), or 0 if it is malformed.
 // Inline: it runs for every record.
 inline size_t record_used_bytes(const void* data, size_t size) {

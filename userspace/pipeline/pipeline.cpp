@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/clock_timeline.h"
+#include "common/record_layout.h"
 #include "connections/conn_tracker.h"
 #include "correlate/correlator.h"
 #include "pipeline/record_decoder.h"
@@ -84,15 +85,9 @@ void Pipeline::on_record(const void* data, size_t size) {
       m.correlator.process_exited(h.pid);
       m.processes.exited(h.pid);
       break;
-    case CS_EV_GO_NEWPROC:
-      ++m.stats.goroutines_created;
-      [[fallthrough]];
-    case CS_EV_GO_HTTP_ROUNDTRIP:
-    case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
-    case CS_EV_GO_HTTP_WRITE:
-    case CS_EV_GO_HTTP_WRITE_DONE:
-    case CS_EV_GO_HTTP_READ:
-    case CS_EV_GO_HTTP_READ_DONE:
+    default:
+      if (!is_runtime_record(r.type)) break;
+      if (r.type == CS_EV_GO_NEWPROC) ++m.stats.goroutines_created;
       ++m.stats.runtime_records;
       m.correlator.runtime_record(h);
       break;

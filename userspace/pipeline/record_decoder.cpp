@@ -28,16 +28,8 @@ uint32_t checked_type(const void* data) {
       return static_cast<const cs_close_event*>(data)->sock.sock_id != 0 ? CS_EV_CONN_CLOSE : 0;
     case CS_EV_PROC_EXIT:
       return CS_EV_PROC_EXIT;
-    case CS_EV_GO_NEWPROC:
-    case CS_EV_GO_HTTP_ROUNDTRIP:
-    case CS_EV_GO_HTTP_ROUNDTRIP_DONE:
-    case CS_EV_GO_HTTP_WRITE:
-    case CS_EV_GO_HTTP_WRITE_DONE:
-    case CS_EV_GO_HTTP_READ:
-    case CS_EV_GO_HTTP_READ_DONE:
-      return h->type;  // the rule that reads them checks their fields (a 0 goid names no goroutine)
-    default:
-      return 0;
+    default:  // runtime records: the rule that reads them checks their fields (a 0 goid names no goroutine)
+      return is_runtime_record(h->type) ? h->type : 0;
   }
 }
 

@@ -29,6 +29,14 @@ const Proc cl1{11, 11, "curl"}, cl2{12, 12, "curl"}, cl3{13, 13, "curl"};
 // Goroutine `goid` of the Go service, running on OS thread `tid` right now.
 Proc g(uint64_t goid, uint32_t tid = 21) { return Proc{kGo, tid, "gosvc", 1, goid}; }
 
+// `from` calls the leaf service on a new connection (its fd `fd`, the leaf's fd + 100, local port `port`):
+// one request, one response.
+void leaf_call(Scenario& s, const Proc& from, int fd, uint16_t port, const std::string& path) {
+  TcpConn c = s.connect(from, fd, leaf, fd + 100, port, 9000);
+  s.client_to_server(c, get(path));
+  s.server_to_client(c, ok());
+}
+
 void newproc(Scenario& s, uint64_t parent, uint64_t child, uint32_t tid = 21) {
   s.records.push_back(test::go_newproc(g(parent, tid), s.now, parent, child));
   s.advance(1'000);
@@ -74,16 +82,10 @@ TEST(GoroutineRule, GoroutinesSwitchingOnOneThread) {
   auto c2 = s.connect(cl2, 3, g(12), 6, 40002, 8080);
   s.client_to_server(c1, get("/r1"));
   s.client_to_server(c2, get("/r2"));
-  auto u2 = s.connect(g(12), 7, leaf, 107, 41002, 9000);
-  s.client_to_server(u2, get("/d-for-r2"));
-  s.server_to_client(u2, ok());
-  auto u1 = s.connect(g(11, 22), 8, leaf, 108, 41001, 9000);
-  s.client_to_server(u1, get("/d-for-r1"));
-  s.server_to_client(u1, ok());
+  leaf_call(s, g(12), 7, 41002, "/d-for-r2");
+  leaf_call(s, g(11, 22), 8, 41001, "/d-for-r1");
   // Goroutine 13 (no NEWPROC seen: created before the process was registered) on thread 21.
-  auto u3 = s.connect(g(13), 9, leaf, 109, 41003, 9000);
-  s.client_to_server(u3, get("/d-unknown"));
-  s.server_to_client(u3, ok());
+  leaf_call(s, g(13), 9, 41003, "/d-unknown");
   s.server_to_client(c2, ok());
   s.server_to_client(c1, ok());
   test::ChainResult r = test::run_chain(s.records);
@@ -192,21 +194,13 @@ TEST(GoroutineRule, LineageIsFixedAtCreation) {
   s.server_to_client(c1, ok());
   s.client_to_server(c1, get("/r2"));
   newproc(s, 11, 41);
-  auto u = s.connect(g(40, 22), 7, leaf, 107, 41001, 9000);
-  s.client_to_server(u, get("/late-for-r1"));
-  s.server_to_client(u, ok());
-  auto v = s.connect(g(41, 23), 8, leaf, 108, 41002, 9000);
-  s.client_to_server(v, get("/d-for-r2"));
-  s.server_to_client(v, ok());
+  leaf_call(s, g(40, 22), 7, 41001, "/late-for-r1");
+  leaf_call(s, g(41, 23), 8, 41002, "/d-for-r2");
   // Created by the runtime (parent 0: a timer), and by a goroutine nobody saw created.
   newproc(s, 0, 80);
   newproc(s, 99, 81);
-  for (uint64_t id : {80, 81}) {
-    auto w = s.connect(g(id, 24), static_cast<int>(id), leaf, static_cast<int>(id) + 100,
-                       static_cast<uint16_t>(41000 + id), 9000);
-    s.client_to_server(w, get("/from-" + std::to_string(id)));
-    s.server_to_client(w, ok());
-  }
+  for (uint64_t id : {80, 81})
+    leaf_call(s, g(id, 24), static_cast<int>(id), static_cast<uint16_t>(41000 + id), "/from-" + std::to_string(id));
   s.server_to_client(c1, ok());
   test::ChainResult r = test::run_chain(s.records);
   expect_root(r.one(kGo, SpanKind::Client, "GET /late-for-r1"));
@@ -227,22 +221,14 @@ TEST(GoroutineRule, GoroutineServingSeveralRequestsAbstains) {
   s.client_to_server(c1, get("/r1"));
   s.client_to_server(c2, get("/r2"));
   newproc(s, 11, 40);
-  auto u = s.connect(g(11), 7, leaf, 107, 41001, 9000);
-  s.client_to_server(u, get("/d"));
-  s.server_to_client(u, ok());
-  auto v = s.connect(g(40), 8, leaf, 108, 41002, 9000);
-  s.client_to_server(v, get("/d-child"));
-  s.server_to_client(v, ok());
+  leaf_call(s, g(11), 7, 41001, "/d");
+  leaf_call(s, g(40), 8, 41002, "/d-child");
   s.server_to_client(c1, ok());
   // One left: which one is known no more (the rule keeps the first only): still abstains.
-  auto w = s.connect(g(11), 9, leaf, 109, 41003, 9000);
-  s.client_to_server(w, get("/d-after"));
-  s.server_to_client(w, ok());
+  leaf_call(s, g(11), 9, 41003, "/d-after");
   s.server_to_client(c2, ok());
   s.client_to_server(c2, get("/r3"));
-  auto x = s.connect(g(11), 10, leaf, 110, 41004, 9000);
-  s.client_to_server(x, get("/d-for-r3"));
-  s.server_to_client(x, ok());
+  leaf_call(s, g(11), 10, 41004, "/d-for-r3");
   s.server_to_client(c2, ok());
   test::ChainResult r = test::run_chain(s.records);
   for (const char* name : {"GET /d", "GET /d-child", "GET /d-after"}) expect_root(r.one(kGo, SpanKind::Client, name));
@@ -258,7 +244,7 @@ TEST(GoroutineRule, ProcessStillBeingAnalysedAbstains) {
   const Proc pending{kGo, 21, "gosvc", 1, CS_GOID_PENDING};
   auto c1 = s.connect(cl1, 3, pending, 5, 40001, 8080);
   s.client_to_server(c1, get("/r1"));
-  auto u = s.connect(pending, 7, leaf, 107, 41001, 9000);
+  auto u = s.connect(pending, 7, leaf, 107, 41001, 9000);  // kept: reused once the ids come
   s.client_to_server(u, get("/d"));
   s.server_to_client(u, ok());
   s.server_to_client(c1, ok());
@@ -287,9 +273,7 @@ TEST(GoroutineRule, UnknownRecordTypesAreSkipped) {
   reinterpret_cast<cs_event_header*>(future.data())->size = static_cast<uint32_t>(future.size());
   s.records.push_back(future);
   newproc(s, 11, 40);
-  auto u = s.connect(g(40), 7, leaf, 107, 41001, 9000);
-  s.client_to_server(u, get("/d"));
-  s.server_to_client(u, ok());
+  leaf_call(s, g(40), 7, 41001, "/d");
   s.server_to_client(c1, ok());
   test::ChainResult r = test::run_chain(s.records);
   expect_child(r.one(kGo, SpanKind::Server, "GET /r1"), r.one(kGo, SpanKind::Client, "GET /d"));
