@@ -61,20 +61,9 @@ OUT="${OUT:-/tmp/callscope-soak-$(date +%Y%m%d-%H%M%S)}"
 # Process handling (start, wait, stop everything on exit, fail loudly) is the integration tests' own.
 source "$REPO/tests/integration/lib/common.sh"
 cs_init "$AGENT"
-command -v nginx >/dev/null || cs_fail "nginx missing (run scripts/install-deps.sh)"
-command -v gunicorn >/dev/null || cs_fail "gunicorn missing (run scripts/install-deps.sh)"
-for p in "$NGINX_PORT" "$A_PORT" "$B_PORT"; do cs_port_free "$p"; done
 mkdir -p "$OUT"
 chmod 700 "$OUT"
-
-cs_bg service_b env SERVICE_B_DELAY_MS=2 "$PY" "$CS_DEMO_DIR/service_b.py" "$B_PORT"
-cs_bg service_a env SERVICE_B_PORT="$B_PORT" gunicorn --chdir "$CS_DEMO_DIR" --workers 2 \
-  --worker-class gthread --threads 4 --keep-alive 60 --bind "127.0.0.1:$A_PORT" service_a:app
-cs_wait_http "http://127.0.0.1:$B_PORT/healthz"
-cs_wait_http "http://127.0.0.1:$A_PORT/healthz"
-cs_write_nginx_proxy_conf "$CS_TMP/nginx.conf" "$NGINX_PORT" "$A_PORT" 1
-cs_bg nginx nginx -c "$CS_TMP/nginx.conf" -e "$CS_TMP/nginx-error.log"
-cs_wait_http "http://127.0.0.1:$NGINX_PORT/healthz"
+cs_start_three_tier "$NGINX_PORT" "$A_PORT" "$B_PORT" SERVICE_B_DELAY_MS=2
 
 # The agent, its spans counted (not kept: a 30-minute run makes hundreds of MB of them).
 SPANS_COUNT="$CS_TMP/spans.count"
@@ -86,12 +75,7 @@ env --default-signal=INT,QUIT "$CS_BIN" --format json --log-level info \
   > >(awk -v f="$SPANS_COUNT" '{ n++ } n % 50 == 0 { print n > f; close(f) } END { print n + 0 > f; close(f) }') \
   2>"$CS_AGENT_LOG" &
 CS_AGENT_PID=$!
-for ((i = 0; i < 300; i++)); do
-  grep -q "callscope ready" "$CS_AGENT_LOG" && break
-  kill -0 "$CS_AGENT_PID" 2>/dev/null || cs_fail "callscope exited before it was ready (BPF load/attach failure?)"
-  sleep 0.1
-done
-grep -q "callscope ready" "$CS_AGENT_LOG" || cs_fail "callscope did not log 'callscope ready' within 30s"
+cs_wait_ready "$CS_AGENT_PID" "$CS_AGENT_LOG" callscope
 AGENT_PID=$CS_AGENT_PID
 cs_log "agent ready (pid $AGENT_PID); soak: $SECONDS_TOTAL s, sample every $INTERVAL s, warm-up $WARMUP s," \
   "bound +$MAX_GROWTH_MB MB, $RATE requests/s; results in $OUT"

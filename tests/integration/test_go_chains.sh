@@ -113,12 +113,7 @@ phase() {
       >/dev/null 2>"$rec_log" &
     rec_pid=$!
     CS_PIDS+=("$rec_pid")
-    for ((i = 0; i < 300; i++)); do
-      grep -q "callscope ready" "$rec_log" && break
-      kill -0 "$rec_pid" 2>/dev/null || cs_fail "callscope record exited before it was ready"
-      sleep 0.1
-    done
-    grep -q "callscope ready" "$rec_log" || cs_fail "callscope record did not get ready within 30s"
+    cs_wait_ready "$rec_pid" "$rec_log" "callscope record"
   fi
 
   [ -n "$late" ] || CS_PHASE="$label" cs_start_agent "${agent_args[@]}"

@@ -27,12 +27,7 @@ env --default-signal=INT,QUIT "$CS_BIN" record -o "$CAP" --port "$A_PORT" --port
   >"$CS_TMP/recorder.stdout" 2>"$REC_LOG" &
 REC_PID=$!
 CS_PIDS+=("$REC_PID")
-for ((i = 0; i < 300; i++)); do
-  grep -q "callscope ready" "$REC_LOG" && break
-  kill -0 "$REC_PID" 2>/dev/null || cs_fail "callscope record exited before it was ready (BPF load failure?)"
-  sleep 0.1
-done
-grep -q "callscope ready" "$REC_LOG" || cs_fail "callscope record did not get ready within 30s"
+cs_wait_ready "$REC_PID" "$REC_LOG" "callscope record"
 cs_log "recorder ready (pid $REC_PID)"
 
 CS_PHASE=live cs_start_agent --seed 42 --port "$A_PORT" --port "$B_PORT"

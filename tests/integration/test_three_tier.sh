@@ -15,21 +15,8 @@ A_PORT=18094
 B_PORT=18095
 REQUESTS=80
 PARALLEL=8
-command -v nginx >/dev/null || cs_fail "nginx missing (run scripts/install-deps.sh)"
-command -v gunicorn >/dev/null || cs_fail "gunicorn missing (run scripts/install-deps.sh)"
-for p in "$NGINX_PORT" "$A_PORT" "$B_PORT"; do cs_port_free "$p"; done
-
-cs_bg service_b "$PY" "$CS_DEMO_DIR/service_b.py" "$B_PORT"
-cs_bg service_a env SERVICE_B_PORT="$B_PORT" gunicorn --chdir "$CS_DEMO_DIR" --workers 2 \
-  --worker-class gthread --threads 4 --keep-alive 60 --bind "127.0.0.1:$A_PORT" service_a:app
-cs_wait_http "http://127.0.0.1:$B_PORT/healthz"
-cs_wait_http "http://127.0.0.1:$A_PORT/healthz"
-
-cs_write_nginx_proxy_conf "$CS_TMP/nginx.conf" "$NGINX_PORT" "$A_PORT" 1
-cs_bg nginx nginx -c "$CS_TMP/nginx.conf" -e "$CS_TMP/nginx-error.log"
-NGINX_MASTER=$CS_LAST_PID
+cs_start_three_tier "$NGINX_PORT" "$A_PORT" "$B_PORT"
 NGINX_WORKER="$(cs_only_child "$NGINX_MASTER")"
-cs_wait_http "http://127.0.0.1:$NGINX_PORT/healthz"
 
 cs_start_agent --port "$NGINX_PORT" --port "$A_PORT" --port "$B_PORT"
 seq 0 $((REQUESTS - 1)) | timeout 300 xargs -P "$PARALLEL" -I{} \

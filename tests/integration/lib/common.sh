@@ -111,21 +111,23 @@ cs_start_agent() {
     --identity "${CS_AGENT_IDENTITY:-comm}" "$@" \
     >"$CS_TMP/agent.stdout" 2>"$CS_AGENT_LOG" &
   CS_AGENT_PID=$!
-  local i
+  cs_wait_ready "$CS_AGENT_PID" "$CS_AGENT_LOG" callscope
+  cs_log "agent ready (pid $CS_AGENT_PID): callscope $*"
+}
+
+# cs_wait_ready PID LOG NAME: waits until LOG (the stderr of PID, a callscope started by this shell) says
+# "callscope ready", 30 s at most. Fails if PID exits first (with its exit status) or never gets ready.
+cs_wait_ready() {
+  local pid="$1" log="$2" name="$3" i rc=0
   for ((i = 0; i < 300; i++)); do
-    if grep -q "callscope ready" "$CS_AGENT_LOG"; then
-      cs_log "agent ready (pid $CS_AGENT_PID): callscope $*"
-      return 0
-    fi
-    if ! kill -0 "$CS_AGENT_PID" 2>/dev/null; then
-      local rc=0
-      wait "$CS_AGENT_PID" || rc=$?
-      CS_AGENT_PID=""
-      cs_fail "callscope exited with status $rc before it was ready (BPF load/attach failure?)"
+    grep -q "callscope ready" "$log" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" || rc=$?
+      cs_fail "$name exited with status $rc before it was ready (BPF load/attach failure?)"
     fi
     sleep 0.1
   done
-  cs_fail "callscope did not log 'callscope ready' within 30s"
+  cs_fail "$name did not log 'callscope ready' within 30s"
 }
 
 # cs_stop_agent: SIGINT (flushes pending spans), waits 20 s at most, fails on a non-zero exit or a hang.
@@ -204,6 +206,26 @@ cs_start_flask_services() {
   A_PID=$CS_LAST_PID
   cs_wait_http "http://127.0.0.1:$b_port/healthz"
   cs_wait_http "http://127.0.0.1:$a_port/healthz"
+}
+
+# cs_start_three_tier NGINX_PORT A_PORT B_PORT [VAR=VALUE...]: nginx (1 worker, upstream keepalive) -> service A
+# on gunicorn (2 processes x 4 threads) -> service B on Werkzeug (VAR=VALUE in its environment); waits until
+# all three answer. Sets NGINX_MASTER. test_three_tier and scripts/soak.sh.
+cs_start_three_tier() {
+  local nginx_port="$1" a_port="$2" b_port="$3" p
+  shift 3
+  command -v nginx >/dev/null || cs_fail "nginx missing (run scripts/install-deps.sh)"
+  command -v gunicorn >/dev/null || cs_fail "gunicorn missing (run scripts/install-deps.sh)"
+  for p in "$nginx_port" "$a_port" "$b_port"; do cs_port_free "$p"; done
+  cs_bg service_b env "$@" "$PY" "$CS_DEMO_DIR/service_b.py" "$b_port"
+  cs_bg service_a env SERVICE_B_PORT="$b_port" gunicorn --chdir "$CS_DEMO_DIR" --workers 2 \
+    --worker-class gthread --threads 4 --keep-alive 60 --bind "127.0.0.1:$a_port" service_a:app
+  cs_wait_http "http://127.0.0.1:$b_port/healthz"
+  cs_wait_http "http://127.0.0.1:$a_port/healthz"
+  cs_write_nginx_proxy_conf "$CS_TMP/nginx.conf" "$nginx_port" "$a_port" 1
+  cs_bg nginx nginx -c "$CS_TMP/nginx.conf" -e "$CS_TMP/nginx-error.log"
+  NGINX_MASTER=$CS_LAST_PID
+  cs_wait_http "http://127.0.0.1:$nginx_port/healthz"
 }
 
 # cs_start_keepalive_client PORT CONNECTIONS REQUESTS_PER_CONN: starts lib/keepalive_client.py and waits
