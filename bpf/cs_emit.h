@@ -121,11 +121,11 @@ static __always_inline void cs_fill_data(struct cs_data_event *e, __u32 size, co
 	}
 
 static __always_inline int cs_emit_data_direct(const struct sock *sk, struct cs_sock_state *st,
-					       const struct cs_call *c, __u64 pid_tgid, __u32 cap)
+					       const struct cs_call *c, __u64 pid_tgid, __u32 cap, __u32 want_cap)
 {
 	struct cs_data_event *e;
 	/* 64-bit lengths: the verifier must see the clamp on the very register passed to the helper. */
-	__u64 want = cap, n = 0;
+	__u64 want = want_cap, n = 0;
 	__u32 size = 0;
 
 	if (want > CS_MAX_PAYLOAD)
@@ -163,7 +163,7 @@ static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_st
 	cap = cs_min_u32(cap, c->len);
 	cs_resolve_msghdr(&c->buf);
 	if (c->buf.kind != CS_KIND_IOV)
-		return cs_emit_data_direct(sk, st, c, pid_tgid, c->buf.kind == CS_KIND_BUF ? cap : 0);
+		return cs_emit_data_direct(sk, st, c, pid_tgid, cap, c->buf.kind == CS_KIND_BUF ? cap : 0);
 
 	/* Several user buffers: gathered in the per-CPU scratch slot, then copied into the ring buffer. */
 	cpu = bpf_get_smp_processor_id();

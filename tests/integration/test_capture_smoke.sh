@@ -73,6 +73,7 @@ V6_PORT="$(free_port)"
 KA_PORT="$(free_port)"
 IGN_PORT="$(free_port)"
 REFUSED_PORT="$(free_port)"  # nothing listens there
+SF_PORT="$(free_port)"       # answers GET /sendfile with sendfile(2)
 
 # Servers exist before any capture starts.
 (cd "$TMP" && exec "$PY" -m http.server "$V4_PORT" --bind 127.0.0.1) >"$TMP/v4_server.log" 2>&1 &
@@ -83,10 +84,13 @@ PIDS+=($!)
 PIDS+=($!)
 "$PY" "$HERE/capture/keepalive_http.py" server "$IGN_PORT" >"$TMP/ign_server.log" 2>&1 &
 PIDS+=($!)
+"$PY" "$HERE/capture/keepalive_http.py" server "$SF_PORT" >"$TMP/sf_server.log" 2>&1 &
+PIDS+=($!)
 wait_port 127.0.0.1 "$V4_PORT"
 wait_port "[::1]" "$V6_PORT"
 wait_port 127.0.0.1 "$KA_PORT"
 wait_port 127.0.0.1 "$IGN_PORT"
+wait_port 127.0.0.1 "$SF_PORT"
 
 # Kernels with the socket tracepoints (6.3+) run both data paths; older ones must refuse the socket path
 # with a message naming what is missing, and pick the syscall fallback on their own.
@@ -117,13 +121,14 @@ for RUN in "${RUNS[@]}"; do
 
   LOG="$TMP/capture.$MODE.log" ERR="$TMP/capture.$MODE.err"
   start_dump "$LOG" "$ERR" --mode "$REQ_MODE" --port "$V4_PORT" --port "$V6_PORT" --port "$KA_PORT" \
-    --port "$IGN_PORT" --ignore-port "$IGN_PORT" --port "$REFUSED_PORT"
+    --port "$IGN_PORT" --ignore-port "$IGN_PORT" --port "$REFUSED_PORT" --port "$SF_PORT"
   grep -q "^MODE $MODE\$" "$LOG" || fail "capture_dump did not run the $MODE capture: $(head -n 3 "$LOG")"
   for i in $(seq 1 "$CURLS"); do
     curl -sf -o /dev/null "http://127.0.0.1:$V4_PORT/" || fail "curl IPv4 #$i failed"
     curl -sf -o /dev/null -g "http://[::1]:$V6_PORT/" || fail "curl IPv6 #$i failed"
   done
   if curl -s -o /dev/null "http://127.0.0.1:$REFUSED_PORT/"; then fail "something listens on $REFUSED_PORT"; fi
+  [ "$(curl -sf "http://127.0.0.1:$SF_PORT/sendfile" | wc -c)" = 1216 ] || fail "GET /sendfile did not return 1216 bytes"
   touch "$TMP/go"
   wait "$KA_CLIENT" || fail "keep-alive client failed: $(cat "$TMP/ka_client.$MODE.log")"
   # 30 requests 50 ms apart on one connection: the verdict sent after the first event must stop the rest.
@@ -133,7 +138,7 @@ for RUN in "${RUNS[@]}"; do
 
   echo "---- $MODE capture: $(grep -c '^DATA' "$LOG") data, $(grep -c '^CONN' "$LOG") conn, $(grep -c '^CLOSE' "$LOG") close, $(grep -c '^EXIT' "$LOG") exit records; $(grep '^STATS' "$LOG")"
   if ! "$PY" "$HERE/capture/check_capture.py" "$LOG" --mode "$MODE" --v4-port "$V4_PORT" --v6-port "$V6_PORT" \
-      --ka-port "$KA_PORT" --ka-client-pid "$KA_CLIENT" --curls "$CURLS" --ignore-port "$IGN_PORT" --burst "$BURST" --refused-port "$REFUSED_PORT"; then
+      --ka-port "$KA_PORT" --ka-client-pid "$KA_CLIENT" --curls "$CURLS" --ignore-port "$IGN_PORT" --burst "$BURST" --refused-port "$REFUSED_PORT" --sendfile-port "$SF_PORT"; then
     echo "---- $MODE capture log" >&2
     cut -c1-220 "$LOG" >&2
     fail "$MODE capture: records do not meet the expectations above"

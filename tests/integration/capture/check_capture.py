@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--ignore-port", type=int, required=True)
     ap.add_argument("--burst", type=int, required=True)
     ap.add_argument("--refused-port", type=int, required=True)
+    ap.add_argument("--sendfile-port", type=int, required=True)
     args = ap.parse_args()
     recs = parse(args.log)
 
@@ -67,7 +68,7 @@ def main():
         expect(s["malformed"] == "0", "no malformed records")
     expect(not any(r["kind"] == "MALFORMED" for r in recs), "no MALFORMED lines")
 
-    ports = {args.v4_port, args.v6_port, args.ka_port, args.ignore_port, args.refused_port}
+    ports = {args.v4_port, args.v6_port, args.ka_port, args.ignore_port, args.refused_port, args.sendfile_port}
     for r in recs:
         if r["kind"] in ("DATA", "CONN", "CLOSE"):
             if port(r["local"]) not in ports and port(r["remote"]) not in ports:
@@ -154,6 +155,18 @@ def main():
     expect(0 < len(ign_req) <= args.burst // 3,
            f"ignore verdict: the client's requests stopped being reported ({len(ign_req)} of {args.burst} reported)")
     expect(ign_stat >= args.burst, f"ignore verdict: the kernel counted skipped socket calls ({ign_stat})")
+
+    # sendfile(2) moves bytes the kernel side cannot copy: reported with length and sequence, no payload,
+    # flagged and counted as such (not as a truncation).
+    sf = [r for r in recs if r["kind"] == "DATA" and r["dir"] == "1" and port(r["local"]) == args.sendfile_port]
+    sf_file = [r for r in sf if r["sys"] == "11"]
+    expect(len(sf_file) >= 1 and all(r["captured"] == "0" and int(r["len"]) == 1216 and int(r["flags"]) & 4
+                                     and not int(r["flags"]) & 1 for r in sf_file),
+           f"sendfile: body reported with its length, no payload, flagged no-payload "
+           f"({[(r['len'], r['captured'], r['flags']) for r in sf_file]})")
+    expect(any(r["data"].startswith("HTTP/1.1 200") for r in sf), "sendfile: the head written before it is captured")
+    expect(stats and int(stats[0]["no_payload"]) >= len(sf_file) > 0,
+           f"sendfile: the kernel counted no-payload events ({stats[0]['no_payload'] if stats else '-'})")
 
     # TCP health: a connect to a port nothing listens on ends as a failed connect, reset by the peer.
     refused = [r for r in recs if r["kind"] == "CLOSE" and port(r["remote"]) == args.refused_port]

@@ -6,11 +6,14 @@
                                          GET /second on the SAME connection; exit 0 if both were 200 and
                                          the connection was not reopened.
   keepalive_http.py burst PORT N GAP_MS  one connection, N requests GET /burst/<i>, GAP_MS apart.
+
+The server sends the body of GET /sendfile with sendfile(2) from a file (the head with write(2)).
 """
 import http.client
 import http.server
 import os
 import sys
+import tempfile
 import time
 
 
@@ -18,6 +21,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        if self.path == "/sendfile":
+            with tempfile.TemporaryFile() as f:
+                f.write(b"sent with sendfile\n" * 64)
+                size = f.tell()
+                f.seek(0)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                os.sendfile(self.connection.fileno(), f.fileno(), 0, size)
+            return
         body = f"ok {self.path}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
