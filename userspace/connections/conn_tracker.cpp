@@ -170,7 +170,12 @@ void ConnTracker::on_data(const cs_data_event& e, const uint8_t* payload) {
 void ConnTracker::on_close(const cs_close_event& e) {
   ++stats_.conn_closes;
   Connection* c = lookup(e.sock.sock_id);
-  recent_closes_.remember(e);
+  RecentCloses::StreamEnds ends;  // where its streams ended: tells its late events from a new socket's
+  if (c != nullptr && e.hdr.ts_ns >= c->opened_ns) {
+    ends.known[0] = c->egress.next_seq(ends.next_seq[0]);
+    ends.known[1] = c->ingress.next_seq(ends.next_seq[1]);
+  }
+  recent_closes_.remember(e, ends);
   if (c != nullptr && e.hdr.ts_ns < c->opened_ns) {
     // The close of an earlier socket under this sock_id, delivered late: the live one goes on, and the
     // earlier socket's own late events that may still come are recognised.

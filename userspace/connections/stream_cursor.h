@@ -27,6 +27,12 @@ class StreamCursor {
   bool started() const { return started_; }
   bool seq_valid() const { return started_ && seq_valid_; }
   uint64_t head() const { return next_pos_; }
+  // TCP sequence number of the next byte expected (positions are congruent to it mod 2^32), when known.
+  bool next_seq(uint32_t& out) const {
+    if (!seq_valid()) return false;
+    out = static_cast<uint32_t>(next_pos_);
+    return true;
+  }
 
  private:
   bool started_ = false;

@@ -205,6 +205,37 @@ TEST(ConnTracker, StaleCloseOfAnEarlierSocketGuardsTheNewOne) {
   EXPECT_EQ(t.tracker.find(kSock)->remote.port, 45000);
 }
 
+// A new socket at the closed one's address with the closed one's tuple too (its port reused at once:
+// short connections on a small port range, loopback TIME_WAIT reuse): its sequence numbers do not continue
+// the closed stream, so it is a new socket, not a late event, even when they start just past its end (the
+// initial sequence numbers of one tuple follow a clock). Events that continue the closed socket's stream
+// are still late; where that stream's end is unknown (the closed socket never wrote), the tuple alone
+// decides, as before.
+TEST(ConnTracker, SameTupleInAnotherSequenceSpaceIsANewSocket) {
+  Tracker t;
+  const auto len1 = static_cast<uint32_t>(kReq1.size());
+  const auto len2 = static_cast<uint32_t>(kReq2.size());
+  t.feed(server_reads(parent, 1000, 5000, kReq1));
+  t.feed(test::conn_close(test::kSoftirq, 2000, kServerView, kSock));
+  t.feed(server_reads(parent, 2500, 5000 + len1, kReq2));  // the closed socket's stream, read after CLOSE
+  EXPECT_EQ(t.stats.late_events, 1u);
+  EXPECT_EQ(t.tracker.size(), 0u);
+  const uint32_t isn = 5000 + len1 + 7000;  // the new connection's first byte: just past the old stream
+  t.feed(server_reads(parent, 3000, isn, kReq2));
+  EXPECT_EQ(t.stats.late_events, 1u) << "another sequence space under the same tuple is a new socket";
+  ASSERT_EQ(t.tracker.size(), 1u);
+  t.feed(server_reads(parent, 3100, 5000 + len1 + len2, kReq1));  // the closed socket's again: late
+  EXPECT_EQ(t.stats.late_events, 2u);
+  t.feed(server_reads(parent, 3200, isn + len2, kReq1));  // the new socket goes on
+  EXPECT_EQ(t.stats.late_events, 2u);
+  ASSERT_EQ(t.seen.requests.size(), 3u) << "kReq1 of the closed socket, kReq2 and kReq1 of the new one";
+  EXPECT_EQ(t.stats.stream_gaps, 0u);
+  // The closed socket never wrote: an egress event with its tuple cannot be placed, and stays late.
+  t.feed(test::data(parent, 0, 3300, 5, CS_ROLE_SERVER, CS_DIR_EGRESS, kServerView, kSock, 0x12345678u,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, CS_SYS_WRITE));
+  EXPECT_EQ(t.stats.late_events, 3u);
+}
+
 // A new socket under a sock_id whose close was lost: its tuple differs, the old connection ends.
 TEST(ConnTracker, OtherTupleUnderTheSameSockIdIsANewSocket) {
   Tracker t;
