@@ -18,6 +18,14 @@ bool other_socket(const cs_tuple& known, const cs_tuple& seen) {
   return !same_addr(known.local, seen.local) || !same_addr(known.remote, seen.remote);
 }
 
+// A connection that moved bytes without ever having a local port was made of a closed socket's last calls
+// (the kernel unbinds the port at close; those calls came after it, their close long gone): a socket with
+// a port under its sock_id is a new one, not the connection's own port learnt late (that is a socket
+// connected at SYN_SENT, before any byte moved).
+bool closed_remnant(const Connection& c, const cs_tuple& seen) {
+  return c.wire.local.port == 0 && seen.local.port != 0 && (c.egress.started() || c.ingress.started());
+}
+
 }  // namespace
 
 ConnTracker::ConnTracker(const PipelineConfig& config, PipelineStats& stats, ConnectionObserver& observer,
@@ -132,7 +140,7 @@ void ConnTracker::on_data(const cs_data_event& e, const uint8_t* payload) {
     }
     if (c != nullptr && late == RecentCloses::Check::NotClosed) c->follows_close = false;  // forgotten: stop checking
   }
-  if (c != nullptr && (c->netns != s.netns || other_socket(c->wire, s.tuple))) {
+  if (c != nullptr && (c->netns != s.netns || other_socket(c->wire, s.tuple) || closed_remnant(*c, s.tuple))) {
     end(*c, e.hdr.ts_ns, false);  // the old socket's close was lost; this is another socket
     c = nullptr;
   }

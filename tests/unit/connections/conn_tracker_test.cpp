@@ -236,6 +236,33 @@ TEST(ConnTracker, SameTupleInAnotherSequenceSpaceIsANewSocket) {
   EXPECT_EQ(t.stats.late_events, 3u);
 }
 
+// A closed socket's calls after its close carry no local port (the kernel unbinds it at close): they are
+// late even when they do not continue the stream. With no close known, the connection they make must not
+// swallow the next socket under that sock_id (its sequence numbers would show as a gap of gigabytes).
+TEST(ConnTracker, CallsOfAClosedSocketHaveNoLocalPort) {
+  cs_tuple unbound = kServerView;
+  unbound.local.port = 0;
+  {
+    Tracker t;
+    t.feed(server_reads(parent, 1000, 5000, kReq1));
+    t.feed(test::conn_close(test::kSoftirq, 2000, kServerView, kSock));
+    t.feed(test::data(parent, 0, 2500, 5, CS_ROLE_SERVER, CS_DIR_INGRESS, unbound, kSock, 5000 + 9999, kReq2, 0,
+                      CS_SYS_READ));  // read after CLOSE, bytes in between lost
+    EXPECT_EQ(t.stats.late_events, 1u);
+    EXPECT_EQ(t.tracker.size(), 0u);
+  }
+  Tracker t;  // the close is not known (lost, or forgotten)
+  t.feed(test::data(parent, 0, 1000, 5, CS_ROLE_SERVER, CS_DIR_INGRESS, unbound, kSock, 7000, kReq1, 0, CS_SYS_READ));
+  ASSERT_EQ(t.tracker.size(), 1u);
+  t.feed(test::data(parent, 0, 3000, 6, CS_ROLE_SERVER, CS_DIR_INGRESS, kServerView, kSock, 0x70000000u, kReq2, 0,
+                    CS_SYS_READ));  // a new socket at the address
+  EXPECT_EQ(t.stats.stream_gaps, 0u);
+  ASSERT_NE(t.tracker.find(kSock), nullptr);
+  EXPECT_EQ(t.tracker.find(kSock)->wire.local.port, 8080);
+  EXPECT_EQ(t.seen.closed, std::vector<uint64_t>{kSock}) << "the remnant ended";
+  EXPECT_EQ(t.seen.requests.size(), 2u);
+}
+
 // A new socket under a sock_id whose close was lost: its tuple differs, the old connection ends.
 TEST(ConnTracker, OtherTupleUnderTheSameSockIdIsANewSocket) {
   Tracker t;
