@@ -6,6 +6,10 @@
 # events of a closed socket must still be told from a new socket (by TCP sequence: a new connection does
 # not continue the closed one's byte stream). Must hold: every request gives one client and one server
 # span, each server span is linked to its client span, no event is taken for a late one.
+# Second phase (a new agent): a client resets each of N connections before the server reads its request,
+# then makes a normal request on a new connection. The server reads the cut request after its socket
+# reached CLOSE (no local port any more); those reads are late events, and must not be taken for the next
+# socket at that address: no stream gap, nothing out of order, every normal request linked.
 # Usage: bash test_port_reuse.sh /path/to/callscope   (root)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -57,6 +61,37 @@ expect(len(clients) == want, f"one client span per request ({len(clients)} of {w
 expect(len(servers) == want, f"one server span per request ({len(servers)} of {want})")
 expect(len(linked) == want, f"every server span is the child of its client span ({len(linked)} of {want})")
 expect(bool(late) and late[-1] == 0, f"no event taken for a late one of a closed socket (late_events={late[-1] if late else '?'})")
+sys.exit(1 if fails else 0)
+PY
+CS_PHASE=reset cs_start_agent
+RESET_PORT=18621
+cs_port_free "$RESET_PORT"
+"$PY" "$CS_LIB_DIR/../port_reuse/reset_then_ok.py" "$RESET_PORT" 300 >"$CS_TMP/reset.log" 2>&1 ||
+  cs_fail "reset client: $(cat "$CS_TMP/reset.log")"
+cs_log "reset phase: $(cat "$CS_TMP/reset.log")"
+sleep 1
+cs_stop_agent
+"$PY" - "$CS_SPANS" "$CS_AGENT_LOG" "$RESET_PORT" 300 <<'PY' || cs_fail "reset phase: spans or counters wrong (see above)"
+import json, re, sys
+spans_path, log_path, port, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+spans = [json.loads(l) for l in open(spans_path) if l.strip()]
+mine = [s for s in spans if s["attributes"].get("server.port") == port and s["name"].startswith("GET /ok")]
+servers = [s for s in mine if s["kind"] == "server"]
+clients = {s["span_id"] for s in mine if s["kind"] == "client"}
+log = open(log_path).read()
+def counter(name):
+    v = re.findall(name + r"=(\d+)", log)
+    return int(v[-1]) if v else -1
+fails = []
+def expect(cond, what):
+    print(("ok    " if cond else "FAIL  ") + what)
+    if not cond:
+        fails.append(what)
+expect(len(clients) == want and len(servers) == want, f"one client and one server span per normal request ({len(clients)}, {len(servers)} of {want})")
+expect(sum(s["parent_span_id"] in clients for s in servers) == want, "every normal request's server span is the child of its client span")
+expect(counter("stream_gaps") == 0 and counter("out_of_order") == 0,
+       f"no stream gap, nothing out of order (stream_gaps={counter('stream_gaps')}, out_of_order={counter('out_of_order')})")
+expect(counter("late_events") > 0, f"the reads after CLOSE were counted as late events ({counter('late_events')})")
 sys.exit(1 if fails else 0)
 PY
 cs_log "PASS"

@@ -18,14 +18,6 @@ bool other_socket(const cs_tuple& known, const cs_tuple& seen) {
   return !same_addr(known.local, seen.local) || !same_addr(known.remote, seen.remote);
 }
 
-// A connection that moved bytes without ever having a local port was made of a closed socket's last calls
-// (the kernel unbinds the port at close; those calls came after it, their close long gone): a socket with
-// a port under its sock_id is a new one, not the connection's own port learnt late (that is a socket
-// connected at SYN_SENT, before any byte moved).
-bool closed_remnant(const Connection& c, const cs_tuple& seen) {
-  return c.wire.local.port == 0 && seen.local.port != 0 && (c.egress.started() || c.ingress.started());
-}
-
 }  // namespace
 
 ConnTracker::ConnTracker(const PipelineConfig& config, PipelineStats& stats, ConnectionObserver& observer,
@@ -131,6 +123,13 @@ bool ConnTracker::detect(Connection& c, Dir dir, std::string_view first_bytes) {
 void ConnTracker::on_data(const cs_data_event& e, const uint8_t* payload) {
   ++stats_.data_events;
   const cs_sock_ref& s = e.sock;
+  if (s.tuple.local.port == 0) {
+    // Made by a socket that had already closed: the kernel unbinds the local port at close, and a socket
+    // that moves bytes while open has one. Whether or not its close was seen, such a call must not start
+    // a connection, which the next socket at this address would then continue.
+    ++stats_.late_events;
+    return;
+  }
   Connection* c = lookup(s.sock_id);
   if (c == nullptr || c->follows_close) {
     const RecentCloses::Check late = recent_closes_.check(e);
@@ -140,7 +139,7 @@ void ConnTracker::on_data(const cs_data_event& e, const uint8_t* payload) {
     }
     if (c != nullptr && late == RecentCloses::Check::NotClosed) c->follows_close = false;  // forgotten: stop checking
   }
-  if (c != nullptr && (c->netns != s.netns || other_socket(c->wire, s.tuple) || closed_remnant(*c, s.tuple))) {
+  if (c != nullptr && (c->netns != s.netns || other_socket(c->wire, s.tuple))) {
     end(*c, e.hdr.ts_ns, false);  // the old socket's close was lost; this is another socket
     c = nullptr;
   }

@@ -38,7 +38,6 @@ RecentCloses::Check RecentCloses::check(const cs_data_event& e) {
   Closed& c = it->second;
   if (e.hdr.ts_ns < c.close_ns) return Check::Late;
   const cs_tuple& t = e.sock.tuple;
-  if (t.local.port == 0) return Check::Late;  // unbound: made by a socket that had already closed
   const bool same_tuple = same_addr(t.local, c.tuple.local) && same_addr(t.remote, c.tuple.remote);
   if (!same_tuple) return Check::NewSocket;
   const int d = e.direction == CS_DIR_EGRESS ? 0 : 1;

@@ -12,8 +12,6 @@
 //    for one tuple advance ~15.6 MB/s) or anywhere else. Where the stream's end is unknown (nothing seen
 //    in that direction, or no sequence numbers), the tuple alone decides, as late. A late event moves the
 //    end of its stream on, so the next one continues from it.
-//  - An event without a local port is late: the kernel unbinds a socket's port when it closes, and a
-//    socket that moves bytes has one.
 //  - Entries live kLateWindowNs of event time and at most min(`max_entries`, kMaxEntries) are kept (oldest
 //    dropped first): memory stays bounded (~100 bytes an entry, < 2 MB) whatever the close rate. Late events
 //    trail their close by the ring buffer's reordering (microseconds to milliseconds), far less than the
