@@ -116,8 +116,10 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "spans held while their trace completes; past it the oldest is dropped (counted)")
     ("trace-linger-ms", po::value<uint32_t>(&o.trace_linger_ms)->default_value(200),
         "milliseconds a trace is held after its root span ended, so spans finishing a little later are "
-        "written with it (0-10000). A span finishing after that is written on its own, with the same trace "
-        "and parent ids. Memory grows with it: about request rate x this time spans are held")
+        "written with it (0-10000), unless it is known complete (all its spans finished, every client "
+        "span's server span found): then it is written at once. A span finishing after that is written on "
+        "its own, with the same trace and parent ids. Memory grows with it: about the rate of requests "
+        "whose trace cannot be known complete (calls leaving the node) x this time")
     ("stats-interval", po::value<double>(&o.stats_interval_s)->default_value(60),
         "seconds between self-metric log lines (0: only at exit); ring buffer losses are logged at once")
     ("raw-query-text", po::bool_switch(&raw_query_text), "database spans (Redis, PostgreSQL, MySQL/MariaDB, memcached): put db.query.text as "

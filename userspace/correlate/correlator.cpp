@@ -57,6 +57,7 @@ Correlator::Node& Correlator::new_node(SpanKind kind, uint64_t now_ns) {
   n.kind = kind;
   n.span_id = ids_.next_span_id();
   n.created_ns = now_ns;
+  n.open = 1;  // not finished
   n.older = newest_;
   n.newer = kNil;
   (newest_ != kNil ? nodes_[newest_].newer : oldest_) = slot;
@@ -152,6 +153,26 @@ void Correlator::link(Node& child, SpanHandle parent_h) {
   else
     nodes_[parent->last_child].next_sibling = me;
   parent->last_child = me;
+  add_open(*parent, static_cast<int32_t>(child.open));
+}
+
+void Correlator::add_open(Node& n, int32_t delta) {
+  Node* top = &n;
+  for (;;) {
+    top->open += static_cast<uint32_t>(delta);
+    Node* up = top->state == ParentState::Local ? node(top->parent) : nullptr;
+    if (up == nullptr) break;
+    top = up;
+  }
+  if (delta < 0 && complete_top(*top)) complete_.push_back(handle(*top));
+}
+
+bool Correlator::complete_top(const Node& n) {
+  return n.open == 0 && n.finished && n.state != ParentState::Unknown;
+}
+
+void Correlator::drop_hint(SpanHandle parent) {
+  if (Node* p = node(parent)) add_open(*p, -1);
 }
 
 void Correlator::link_by_wire(Node& server, Node& client, bool nat) {
@@ -160,6 +181,10 @@ void Correlator::link_by_wire(Node& server, Node& client, bool nat) {
     server.exact_waiting = false;
   }
   link(server, handle(client));
+  if (client.awaiting_server) {  // after the link: the server's own open items count from now on
+    client.awaiting_server = false;
+    add_open(client, -1);
+  }
   server.flow_link = server.state == ParentState::Local;
   if (server.flow_link) {
     ++stats_.linked_cross_process;
@@ -208,6 +233,7 @@ void Correlator::settle_without_client(Node& n) {
     n.state = ParentState::Root;
     ++stats_.unlinked_server;
   }
+  if (complete_top(n)) complete_.push_back(handle(n));
 }
 
 // ---- rule 2: inside a process
@@ -266,11 +292,17 @@ void Correlator::client_connected(const ExecContext& exec, uint64_t conn, uint64
   Hint h;
   h.parent = a.parent;
   h.reason = a.parent ? Abstain::None : a.reason;
-  connect_hints_[conn] = h;
+  if (Node* p = node(h.parent)) add_open(*p, 1);
+  Hint& slot = connect_hints_[conn];
+  drop_hint(slot.parent);  // a connection connected again: its earlier hint is gone
+  slot = h;
 }
 
 void Correlator::connection_closed(uint64_t conn) {
-  connect_hints_.erase(conn);
+  if (const Hint* hint = connect_hints_.find(conn)) {
+    drop_hint(hint->parent);
+    connect_hints_.erase(conn);
+  }
   for (auto& rule : rules_) rule->connection_closed(conn);
 }
 
@@ -320,10 +352,15 @@ SpanHandle Correlator::client_request(const ExecContext& exec, uint64_t conn, bo
   Node& n = new_node(SpanKind::Client, now_ns);
   const SpanHandle h = handle(n);
   n.wire = wire;
+  if (wire.valid) {  // only a wire identity lets a server span link to it (exactly or through NAT)
+    n.awaiting_server = true;
+    ++n.open;
+  }
 
   RuleAnswer answer;
   bool decided = false;
   Abstain at_connect = Abstain::None;
+  SpanHandle hinted = 0;
   if (Hint* hint = connect_hints_.find(conn)) {
     if (first_on_conn) {
       if (hint->parent != 0) {
@@ -334,6 +371,7 @@ SpanHandle Correlator::client_request(const ExecContext& exec, uint64_t conn, bo
       // connect's reason is the one counted (it was the causal moment of a new connection).
       at_connect = hint->reason;
     }
+    hinted = hint->parent;
     connect_hints_.erase(conn);
   }
   if (!decided) {
@@ -341,6 +379,7 @@ SpanHandle Correlator::client_request(const ExecContext& exec, uint64_t conn, bo
     if (answer.parent == 0 && at_connect != Abstain::None && at_connect != Abstain::NotServing) answer.reason = at_connect;
   }
   if (answer.parent != 0) link(n, answer.parent);
+  drop_hint(hinted);  // after the link: from now on the child holds its parent's trace open itself
   if (n.state == ParentState::Local) {
     ++stats_.linked_in_process;
   } else {
@@ -370,6 +409,9 @@ SpanHandle Correlator::client_request(const ExecContext& exec, uint64_t conn, bo
 void Correlator::response_started(SpanHandle h) {
   Node* n = node(h);
   if (n == nullptr || !n->serving) return;
+  bool late_children = false;
+  for (auto& rule : rules_) late_children = rule->may_name_after_answer(h) || late_children;
+  if (late_children) add_open(*n, 1);  // for good: its trace waits the linger
   for (auto& rule : rules_) rule->request_answered(h);
   n->serving = false;
 }
@@ -382,6 +424,7 @@ void Correlator::span_finished(SpanHandle h, Span&& span, bool response_seq_vali
   s = std::move(span);
   n->finished = true;
   n->end_ns = s.end_unix_ns;  // still monotonic here
+  add_open(*n, -1);
   emit_candidates_.push_back(h);
   // Rule 1 through NAT: both sequence numbers are known now.
   if (!response_seq_valid || !n->wire.valid) return;
@@ -396,7 +439,12 @@ void Correlator::span_finished(SpanHandle h, Span&& span, bool response_seq_vali
 }
 
 void Correlator::discard(SpanHandle h) {
-  if (Node* n = node(h)) release(*n);
+  Node* n = node(h);
+  if (n == nullptr) return;
+  // Its open items leave its parent's trace with it (its children, if any, are tops of their own now).
+  if (Node* parent = n->state == ParentState::Local ? node(n->parent) : nullptr)
+    add_open(*parent, -static_cast<int32_t>(n->open));
+  release(*n);
 }
 
 // ---- settling and emission
@@ -545,13 +593,26 @@ void Correlator::emit_due(uint64_t now_ns, bool all) {
   for (auto it = deferred_.rbegin(); it != deferred_.rend(); ++it) emit_candidates_.push_front(*it);
 }
 
+void Correlator::emit_complete() {
+  // Checked again: a root is pushed once per time its count reaches zero, and may be gone since.
+  for (SpanHandle h : complete_) {
+    Node* n = node(h);
+    if (n == nullptr || !complete_top(*n)) continue;
+    if (n->state == ParentState::Local && node(n->parent) != nullptr) continue;  // not a top (cannot happen)
+    emit_tree(*n);
+  }
+  complete_.clear();
+}
+
 void Correlator::advance(uint64_t now_ns) {
   settle_unmatched(now_ns, false);
+  emit_complete();
   emit_due(now_ns, false);
 }
 
 void Correlator::flush() {
   settle_unmatched(0, true);
+  emit_complete();
   emit_due(0, true);
   // Whatever is left never finished (should not happen after connections were closed): drop, counted.
   stats_.spans_dropped += live_;
@@ -570,6 +631,7 @@ void Correlator::flush() {
   nat_client_expiry_.clear();
   server_wait_.clear();
   emit_candidates_.clear();
+  complete_.clear();
   sink_.flush();
 }
 

@@ -22,6 +22,15 @@
 // Windows: a server span waits for its client (events from two CPUs arrive out of order; through NAT
 // until both response sequence numbers are known) until link_window_ns after it was read and after its
 // response began; a trace is emitted trace_linger_ns after its root ended, so late children come with it.
+// Complete traces go sooner, at the next advance(): a trace is complete when nothing more can join it,
+// which the correlator knows from causality, not from time. Each node counts the open items of its
+// subtree: a span not finished yet; a client span whose server may still link to it (it has a wire
+// identity and no server linked); a connect hint naming the span (its connection's first request will
+// be its child); a server span a rule may still name as a parent after its answer
+// (InProcessRule::may_name_after_answer, e.g. a goroutine it started; counted for good, so its trace
+// waits the linger). A server span answered can get no other children (the rules name only requests
+// still served), so a root with no open item has its whole trace. The same spans, parents and times are
+// written as after the linger, only sooner, so a trace's spans leave while still in cache.
 // Memory: spans live in a slab addressed by SpanHandle (slot + generation), children in intrusive lists,
 // lookups in flat open-addressing tables: nothing is allocated per span once the tables are warm, except
 // what the span's own fields hold. At most max_pending_spans: the oldest is dropped (spans_dropped).
@@ -124,6 +133,8 @@ class Correlator {
     uint64_t created_ns = 0;
     uint64_t settle_at_ns = 0;   // server: settles without a client after this
     uint64_t end_ns = 0;         // CLOCK_MONOTONIC end once finished
+    uint32_t open = 0;           // open items in its subtree (complete traces, above)
+    bool awaiting_server = false;  // client: counted in open until its server span links to it
     bool clock_known = false;    // clock_offset fixed for its trace (set with the trace id on emission)
     int64_t clock_offset = 0;    // mono -> Unix offset of the whole trace
     WireEnd wire;
@@ -185,6 +196,10 @@ class Correlator {
   void count_abstain(Abstain reason);
   void settle_without_client(Node& n);
   void link(Node& child, SpanHandle parent);
+  void add_open(Node& n, int32_t delta);  // to n and its ancestors; a top left with none is complete
+  void drop_hint(SpanHandle parent);  // a connect hint naming `parent` is used or gone
+  static bool complete_top(const Node& n);
+  void emit_complete();
   void link_by_wire(Node& server, Node& client, bool nat);
   void nat_offer(Node& n, uint64_t now_ns);
   static void nest_in(Span& client, Span& server);
@@ -219,6 +234,7 @@ class Correlator {
   std::deque<Expiry> nat_client_expiry_;
   std::deque<Expiry> server_wait_;        // servers waiting for a client, by (roughly) settle time
   std::deque<SpanHandle> emit_candidates_;  // finished nodes that may be roots, in finish order
+  std::vector<SpanHandle> complete_;        // roots of complete traces, written at the next advance()
   std::vector<SpanHandle> deferred_;
   struct Item {
     uint32_t slot;

@@ -95,6 +95,14 @@ class InProcessRule {
   virtual void request_served(const ExecContext& exec, SpanHandle span, uint64_t conn) = 0;
   // The answer to `span` began (or the request ended otherwise): nobody serves it any more.
   virtual void request_answered(SpanHandle span) = 0;
+  // May this rule still name `span` as a parent after request_answered(span) (asked just before it)? A
+  // goroutine the handler started may call out after the answer, for example. A trace holding such a
+  // span is written only after the whole trace linger, so that such late children still join it.
+  // Unless a rule knows better: yes.
+  virtual bool may_name_after_answer(SpanHandle span) const {
+    (void)span;
+    return true;
+  }
   // `exec` made a client request `span` on `conn` with parent `parent` (0: none).
   virtual void client_request(const ExecContext& exec, SpanHandle span, SpanHandle parent, uint64_t conn) = 0;
   // A socket call of `exec` on `conn` (this end: `side`), in event order (outputs before their bytes are

@@ -43,6 +43,8 @@ class ThreadRule : public InProcessRule {
   const char* name() const override { return "thread"; }
   void request_served(const ExecContext& exec, SpanHandle span, uint64_t conn) override;
   void request_answered(SpanHandle span) override;
+  // No: parent_of() names only spans a thread still serves.
+  bool may_name_after_answer(SpanHandle) const override { return false; }
   void client_request(const ExecContext& exec, SpanHandle span, SpanHandle parent, uint64_t conn) override;
   void io(const ExecContext& exec, uint64_t conn, Side side, Io kind, uint64_t now_ns) override;
   void connected(const ExecContext& exec, uint64_t conn) override;
