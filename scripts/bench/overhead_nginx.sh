@@ -8,6 +8,7 @@
 #   B  = `callscope --format json --output /dev/null` (live agent, everything traced)
 #   C  = `callscope record -o /dev/null` (kernel capture + ring buffer reading only)
 #   D  = `callscope --pid 1 --format json --output /dev/null` (every hook attached, nothing traced)
+#   B0 = B with BASELINE_BIN (another callscope binary), when set: before/after in the same run
 #
 # nginx: own config in a temp dir, 1 worker, keep-alive, a 1 KiB static file, access_log off.
 # Throughput load: wrk -t$THREADS -c$CONNS -d${DURATION}s. Then, for the kernel's own accounting, one
@@ -16,6 +17,7 @@
 # rate-limited client (h2load --h1 --rps, per-request log), interleaved; p50/p99 of the requests.
 #
 # Env: ROUNDS (5) DURATION (10) CONNS (64) THREADS (1) PORT (18480) CALLSCOPE_BIN (else builds build-bench)
+#      BASELINE_BIN (adds variant B0)
 #      LAT_ROUNDS (3) LAT_DURATION (10) PIN (0: nothing pinned, as a user runs it; 1: nginx on CPU 0,
 #      load generator on CPU 1) FILE_BYTES (1024)
 # Prints a markdown report on stdout; progress on stderr. Root needed. ~10 min with the defaults.
@@ -35,6 +37,8 @@ FILE_BYTES=${FILE_BYTES:-1024}
 bench_need_root
 bench_need_tools nginx wrk h2load bpftool python3 taskset curl
 BIN=$(bench_agent_bin)
+BASELINE_BIN=${BASELINE_BIN:-}
+[ -z "$BASELINE_BIN" ] || [ -x "$BASELINE_BIN" ] || bench_die "BASELINE_BIN=$BASELINE_BIN is not executable"
 WORK=$(mktemp -d /tmp/callscope-bench-nginx.XXXXXX)
 NGINX_PID=""
 AGENT_PID=""
@@ -66,18 +70,19 @@ run_wrk() {  # $1 = output file -> "rps total p50 p90 p99"
   bench_parse_wrk "$1"
 }
 
-# start_agent LOG ARGS...: starts the agent with ARGS, waits for "callscope ready"; sets AGENT_PID.
+# start_agent LOG ARGS...: starts the agent ($AGENT_BIN, else $BIN) with ARGS, waits for "callscope
+# ready"; sets AGENT_PID.
 start_agent() {
   local log=$1
   shift
-  "$BIN" "$@" --stats-interval 0 2>"$log" &
+  "${AGENT_BIN:-$BIN}" "$@" --stats-interval 0 2>"$log" &
   AGENT_PID=$!
   bench_wait_ready "$log" "$AGENT_PID"
 }
 
 variant_args() {  # $1 = variant -> agent arguments (empty: no agent)
   case $1 in
-    B) echo "--format json --output /dev/null" ;;
+    B | B0) echo "--format json --output /dev/null" ;;
     C) echo "record -o /dev/null" ;;
     D) echo "--pid 1 --format json --output /dev/null" ;;
     *) echo "" ;;
@@ -86,6 +91,7 @@ variant_args() {  # $1 = variant -> agent arguments (empty: no agent)
 
 HZ=$(bench_hz)
 VARIANTS=(A A2 B C D)
+[ -n "$BASELINE_BIN" ] && VARIANTS=(A A2 B B0 C D)
 declare -A RPS P99 CPU WAKE
 ROWS=""
 B_HWM=0
@@ -98,8 +104,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
     args=$(variant_args "$v")
     cpu="-" wake="-"
     if [ -n "$args" ]; then
+      AGENT_BIN=$BIN
+      [ "$v" = B0 ] && AGENT_BIN=$BASELINE_BIN
       # shellcheck disable=SC2086 # args is a list on purpose
       start_agent "$WORK/agent.$v.$r.log" $args
+      AGENT_BIN=""
       c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
     fi
     read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.$v.$r")
@@ -172,10 +181,19 @@ LROWS=""
 for ((r = 1; r <= LAT_ROUNDS; r++)); do
   order=(A B)
   ((r % 2 == 0)) && order=(B A)
+  if [ -n "$BASELINE_BIN" ]; then
+    order=(A B B0)
+    order=("${order[@]:$(((r - 1) % 3))}" "${order[@]:0:$(((r - 1) % 3))}")
+  fi
   for v in "${order[@]}"; do
-    if [ "$v" = B ]; then start_agent "$WORK/agent.lat.$r.log" --format json --output /dev/null; fi
+    if [ "$v" != A ]; then
+      AGENT_BIN=$BIN
+      [ "$v" = B0 ] && AGENT_BIN=$BASELINE_BIN
+      start_agent "$WORK/agent.lat.$v.$r.log" --format json --output /dev/null
+      AGENT_BIN=""
+    fi
     read -r lrps l50 l99 l999 < <(run_h2load "$WORK/h2load.$v.$r.log")
-    if [ "$v" = B ]; then bench_stop_agent "$AGENT_PID"; AGENT_PID=""; fi
+    if [ "$v" != A ]; then bench_stop_agent "$AGENT_PID"; AGENT_PID=""; fi
     LP50[$v]+="$l50 " LP99[$v]+="$l99 " LP999[$v]+="$l999 "
     LROWS+="| $r | $v | $lrps | $l50 | $l99 | $l999 |"$'\n'
     echo "latency round $r $v: $lrps req/s, p50 $l50 us, p99 $l99 us" >&2
@@ -204,9 +222,10 @@ $ROWS
 | B (live agent, everything traced) | $mB | $(ratio "$mB" "$mA") | $(med ${P99[B]}) |
 | C (record -o /dev/null) | $mC | $(ratio "$mC" "$mA") | $(med ${P99[C]}) |
 | D (hooks attached, nothing traced) | $mD | $(ratio "$mD" "$mA") | $(med ${P99[D]}) |
+$([ -n "$BASELINE_BIN" ] && echo "| B0 (live agent of BASELINE_BIN: $BASELINE_BIN) | $(med ${RPS[B0]}) | $(ratio "$(med ${RPS[B0]})" "$mA") | $(med ${P99[B0]}) |")
 
 - noise: A2/A = $(ratio "$mA2" "$mA"); spread of the A rounds (max - min) / mean = ${spreadA}%
-- agent CPU per request, median of the B rounds: $(med ${CPU[B]}) us (record only, C: $(med ${CPU[C]}) us)
+- agent CPU per request, median of the B rounds: $(med ${CPU[B]}) us (record only, C: $(med ${CPU[C]}) us)$([ -n "$BASELINE_BIN" ] && echo "; B0 (baseline): $(med ${CPU[B0]}) us (rounds: ${CPU[B0]}; B: ${CPU[B]})")
 - agent wake-ups per 1000 requests, median of the B rounds: $(med ${WAKE[B]})
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
 - spans per request (median of B rounds; 2 expected: wrk client span + nginx server span): $(med "${B_SPANS[@]}")
@@ -226,6 +245,6 @@ $BPF_ROWS
 |---|---|---|---|---|---|
 $LROWS
 - median p50: A $(med ${LP50[A]}) us, B $(med ${LP50[B]}) us; median p99: A $(med ${LP99[A]}) us, B $(med ${LP99[B]}) us
-- p99 added by the agent: $(python3 -c "print(f'{$(med ${LP99[B]}) - $(med ${LP99[A]}):.0f}')") us
+- p99 added by the agent: $(python3 -c "print(f'{$(med ${LP99[B]}) - $(med ${LP99[A]}):.0f}')") us$([ -n "$BASELINE_BIN" ] && echo "; by the baseline (B0): $(python3 -c "print(f'{$(med ${LP99[B0]}) - $(med ${LP99[A]}):.0f}')") us")
 EOF
 }

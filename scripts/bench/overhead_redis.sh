@@ -3,6 +3,7 @@
 #
 #   A = no agent; A2 = no agent again (A2/A: the noise); B = `callscope --format json --output /dev/null`
 #   (default options, every process traced), interleaved, the order alternating each round.
+#   B0 = B with BASELINE_BIN (another callscope binary), when set: before/after in the same run.
 # The agent sees every read/write of redis-server and redis-benchmark; the cost depends on whether the
 # pipeline parses the protocol (then every command is copied and becomes spans) or classifies the
 # connections as unknown (then the kernel stops copying them after the verdict). Load: redis-benchmark
@@ -12,6 +13,7 @@
 # MAX_TEST_SECONDS (8) at that rate, REQUESTS is lowered to fit (said in the report).
 #
 # Env: ROUNDS (5) REQUESTS (200000) CONNS (50) PORT (16479) CALLSCOPE_BIN (else builds build-bench)
+#      BASELINE_BIN (adds variant B0)
 #      PIN (0: nothing pinned, as a user runs it; 1: redis-server on CPU 0, redis-benchmark on CPU 1)
 # Prints a markdown report on stdout; progress on stderr. Root needed. ~2-3 min with the defaults.
 set -euo pipefail
@@ -26,6 +28,8 @@ PIN=${PIN:-0}
 bench_need_root
 bench_need_tools redis-server redis-benchmark redis-cli python3 taskset
 BIN=$(bench_agent_bin)
+BASELINE_BIN=${BASELINE_BIN:-}
+[ -z "$BASELINE_BIN" ] || [ -x "$BASELINE_BIN" ] || bench_die "BASELINE_BIN=$BASELINE_BIN is not executable"
 WORK=$(mktemp -d /tmp/callscope-bench-redis.XXXXXX)
 REDIS_PID=""
 AGENT_PID=""
@@ -65,8 +69,8 @@ print(ops["SET"], ops["GET"], f"{float(sys.argv[3]) - float(sys.argv[2]):.2f}")
 EOF
 }
 
-start_agent() {  # $1 = log file
-  "$BIN" --format json --output /dev/null --stats-interval 0 2>"$1" &
+start_agent() {  # $1 = log file, $2 = binary
+  "$2" --format json --output /dev/null --stats-interval 0 2>"$1" &
   AGENT_PID=$!
   bench_wait_ready "$1" "$AGENT_PID"
 }
@@ -81,34 +85,45 @@ REQUESTS=$(python3 -c "print(min($SAVE_REQUESTS, max(10000, int(min($wset, $wget
 
 HZ=$(bench_hz)
 OPS=$((2 * REQUESTS))
-declare -a A_SET A_GET A2_SET A2_GET B_SET B_GET A_SUM B_SUM B_CPU
+declare -a A_SET A_GET A2_SET A2_GET B_SET B_GET B_CPU B0_SET B0_GET B0_CPU
 B_HWM=0
 B_DROPS=0
 ROWS=""
 run_untraced() {  # $1 = variant name (A or A2)
-  read -r set get secs < <(run_load "$WORK/load.$1.$r")
+  read -r set get _ < <(run_load "$WORK/load.$1.$r")
   if [ "$1" = A ]; then A_SET+=("$set") A_GET+=("$get"); else A2_SET+=("$set") A2_GET+=("$get"); fi
   ROWS+="| $r | $1 (no agent) | $set | $get | - | - |"$'\n'
   echo "round $r $1: SET $set GET $get ops/s" >&2
 }
-for ((r = 1; r <= ROUNDS; r++)); do
-  if ((r % 2 == 1)); then run_untraced A; run_untraced A2; fi
-  start_agent "$WORK/agent.$r.log"
+run_traced() {  # $1 = variant name (B or B0), $2 = binary
+  start_agent "$WORK/agent.$1.$r.log" "$2"
   c0=$(bench_cpu_ticks "$AGENT_PID")
-  read -r set get secs < <(run_load "$WORK/load.B.$r")
+  read -r set get _ < <(run_load "$WORK/load.$1.$r")
   sleep 1  # let the agent drain the ring buffer before reading its CPU time
   c1=$(bench_cpu_ticks "$AGENT_PID")
   hwm=$(bench_hwm_kb "$AGENT_PID")
   bench_stop_agent "$AGENT_PID"
   AGENT_PID=""
-  records=$(bench_log_value "$WORK/agent.$r.log" records)
-  drops=$(bench_log_value "$WORK/agent.$r.log" ringbuf_drops)
+  records=$(bench_log_value "$WORK/agent.$1.$r.log" records)
+  drops=$(bench_log_value "$WORK/agent.$1.$r.log" ringbuf_drops)
   cpu_per_k=$(python3 -c "print(f'{1e6 * ($c1 - $c0) / $HZ / $OPS:.2f}')")
-  B_SET+=("$set") B_GET+=("$get") B_CPU+=("$cpu_per_k")
-  ((hwm > B_HWM)) && B_HWM=$hwm
-  B_DROPS=$((B_DROPS + ${drops:-0}))
-  ROWS+="| $r | B (agent) | $set | $get | $cpu_per_k | ${records:-?} |"$'\n'
-  echo "round $r B: SET $set GET $get ops/s, agent CPU ${cpu_per_k} us per op, records ${records:-?}, drops ${drops:-?}" >&2
+  if [ "$1" = B ]; then
+    B_SET+=("$set") B_GET+=("$get") B_CPU+=("$cpu_per_k")
+    ((hwm > B_HWM)) && B_HWM=$hwm
+    B_DROPS=$((B_DROPS + ${drops:-0}))
+  else
+    B0_SET+=("$set") B0_GET+=("$get") B0_CPU+=("$cpu_per_k")
+  fi
+  local label="agent"
+  [ "$1" = B0 ] && label="agent, baseline"
+  ROWS+="| $r | $1 ($label) | $set | $get | $cpu_per_k | ${records:-?} |"$'\n'
+  echo "round $r $1: SET $set GET $get ops/s, agent CPU ${cpu_per_k} us per op, records ${records:-?}, drops ${drops:-?}" >&2
+}
+for ((r = 1; r <= ROUNDS; r++)); do
+  if ((r % 2 == 1)); then run_untraced A; run_untraced A2; fi
+  if [ -n "$BASELINE_BIN" ] && ((r % 2 == 0)); then run_traced B0 "$BASELINE_BIN"; fi
+  run_traced B "$BIN"
+  if [ -n "$BASELINE_BIN" ] && ((r % 2 == 1)); then run_traced B0 "$BASELINE_BIN"; fi
   if ((r % 2 == 0)); then run_untraced A2; run_untraced A; fi
 done
 
@@ -128,10 +143,12 @@ $ROWS
 | A (no agent) | $mAs | $mAg |
 | A2 (no agent, again: noise) | $(bench_median "${A2_SET[@]}") | $(bench_median "${A2_GET[@]}") |
 | B (agent) | $mBs | $mBg |
+$([ -n "$BASELINE_BIN" ] && echo "| B0 (agent of BASELINE_BIN: $BASELINE_BIN) | $(bench_median "${B0_SET[@]}") | $(bench_median "${B0_GET[@]}") |")
 
 - throughput with agent (median B / median A): SET $(python3 -c "print(f'{$mBs / $mAs:.3f}')"), GET $(python3 -c "print(f'{$mBg / $mAg:.3f}')")
 - noise (median A2 / median A): SET $(python3 -c "print(f'{$(bench_median "${A2_SET[@]}") / $mAs:.3f}')"), GET $(python3 -c "print(f'{$(bench_median "${A2_GET[@]}") / $mAg:.3f}')")
 - agent CPU per operation (median of B rounds): $(bench_median "${B_CPU[@]}") us
+$([ -n "$BASELINE_BIN" ] && echo "- baseline (B0): SET $(python3 -c "print(f'{$(bench_median "${B0_SET[@]}") / $mAs:.3f}')"), GET $(python3 -c "print(f'{$(bench_median "${B0_GET[@]}") / $mAg:.3f}')") of A; agent CPU per operation $(bench_median "${B0_CPU[@]}") us")
 - agent peak RSS (max VmHWM over B rounds): $((B_HWM / 1024)) MiB
 - ring buffer drops over all B rounds: $B_DROPS
 $([ "$REQUESTS" -lt "$REQUESTED" ] && echo "- -n was lowered from $REQUESTED to $REQUESTS after a warm-up run (SET $wset, GET $wget ops/s) to keep each test within ${MAX_TEST_SECONDS}s")
