@@ -42,27 +42,8 @@ cs_log "clients: $(cat "$CS_TMP/client1.log"), $(cat "$CS_TMP/client2.log")"
 sleep 1  # the last traces leave after the linger
 cs_stop_agent
 
-"$PY" - "$CS_SPANS" "$CS_AGENT_LOG" "$PORT" "$((2 * N))" <<'PY' || cs_fail "spans or counters wrong (see above)"
-import json, re, sys
-spans_path, log_path, port, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-spans = [json.loads(l) for l in open(spans_path) if l.strip()]
-mine = [s for s in spans if s["attributes"].get("server.port") == port]
-servers = {s["span_id"]: s for s in mine if s["kind"] == "server"}
-clients = {s["span_id"]: s for s in mine if s["kind"] == "client"}
-linked = [s for s in servers.values() if s["parent_span_id"] in clients]
-log = open(log_path).read()
-late = [int(x) for x in re.findall(r"late_events=(\d+)", log)]
-fails = []
-def expect(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what)
-    if not cond:
-        fails.append(what)
-expect(len(clients) == want, f"one client span per request ({len(clients)} of {want})")
-expect(len(servers) == want, f"one server span per request ({len(servers)} of {want})")
-expect(len(linked) == want, f"every server span is the child of its client span ({len(linked)} of {want})")
-expect(bool(late) and late[-1] == 0, f"no event taken for a late one of a closed socket (late_events={late[-1] if late else '?'})")
-sys.exit(1 if fails else 0)
-PY
+"$PY" "$CS_LIB_DIR/../port_reuse/check_spans.py" short "$CS_SPANS" "$CS_AGENT_LOG" "$PORT" "$((2 * N))" ||
+  cs_fail "spans or counters wrong (see above)"
 CS_PHASE=reset cs_start_agent
 RESET_PORT=18621
 cs_port_free "$RESET_PORT"
@@ -71,27 +52,6 @@ cs_port_free "$RESET_PORT"
 cs_log "reset phase: $(cat "$CS_TMP/reset.log")"
 sleep 1
 cs_stop_agent
-"$PY" - "$CS_SPANS" "$CS_AGENT_LOG" "$RESET_PORT" 300 <<'PY' || cs_fail "reset phase: spans or counters wrong (see above)"
-import json, re, sys
-spans_path, log_path, port, want = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-spans = [json.loads(l) for l in open(spans_path) if l.strip()]
-mine = [s for s in spans if s["attributes"].get("server.port") == port and s["name"].startswith("GET /ok")]
-servers = [s for s in mine if s["kind"] == "server"]
-clients = {s["span_id"] for s in mine if s["kind"] == "client"}
-log = open(log_path).read()
-def counter(name):
-    v = re.findall(name + r"=(\d+)", log)
-    return int(v[-1]) if v else -1
-fails = []
-def expect(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what)
-    if not cond:
-        fails.append(what)
-expect(len(clients) == want and len(servers) == want, f"one client and one server span per normal request ({len(clients)}, {len(servers)} of {want})")
-expect(sum(s["parent_span_id"] in clients for s in servers) == want, "every normal request's server span is the child of its client span")
-expect(counter("stream_gaps") == 0 and counter("out_of_order") == 0,
-       f"no stream gap, nothing out of order (stream_gaps={counter('stream_gaps')}, out_of_order={counter('out_of_order')})")
-expect(counter("late_events") > 0, f"the reads after CLOSE were counted as late events ({counter('late_events')})")
-sys.exit(1 if fails else 0)
-PY
+"$PY" "$CS_LIB_DIR/../port_reuse/check_spans.py" reset "$CS_SPANS" "$CS_AGENT_LOG" "$RESET_PORT" 300 ||
+  cs_fail "reset phase: spans or counters wrong (see above)"
 cs_log "PASS"
