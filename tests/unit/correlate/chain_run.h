@@ -36,6 +36,17 @@ struct ChainResult {
   }
 };
 
+// A finished span with what the correlator reads of it (kind, name, times), for tests that drive the
+// correlator directly.
+inline Span finished_span(SpanKind kind, const char* name, uint64_t start, uint64_t end) {
+  Span s;
+  s.kind = kind;
+  s.name = name;
+  s.start_unix_ns = start;
+  s.end_unix_ns = end;
+  return s;
+}
+
 inline ChainResult run_chain(const std::vector<Record>& records, uint64_t seed = 7) {
   CollectingSink sink;
   PipelineConfig config;

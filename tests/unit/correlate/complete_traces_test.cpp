@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "correlate/correlator.h"
+#include "unit/correlate/chain_run.h"
 
 namespace cs {
 namespace {
@@ -30,16 +31,9 @@ class RecordingSink : public SpanSink {
   size_t batches = 0;
 };
 
-constexpr uint64_t kMs = 1'000'000;
+using test::finished_span;
 
-Span finished_span(SpanKind kind, const char* name, uint64_t start, uint64_t end) {
-  Span s;
-  s.kind = kind;
-  s.name = name;
-  s.start_unix_ns = start;
-  s.end_unix_ns = end;
-  return s;
-}
+constexpr uint64_t kMs = 1'000'000;
 
 // A request's identity on the wire between 10.0.0.1:40000 and 10.0.0.2:8080 (no loopback: no namespace).
 WireEnd wire(uint32_t seq, uint16_t client_port = 40000) {

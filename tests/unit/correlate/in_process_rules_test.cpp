@@ -15,6 +15,7 @@ namespace {
 
 using test::expect_child;
 using test::expect_root;
+using test::finished_span;
 using test::get;
 using test::ok;
 using test::Proc;
@@ -335,15 +336,6 @@ class SameGoroutineRule : public InProcessRule {
  private:
   FlatMap<uint64_t, SpanHandle> by_goid_;
 };
-
-Span finished_span(SpanKind kind, const char* name, uint64_t start, uint64_t end) {
-  Span s;
-  s.kind = kind;
-  s.name = name;
-  s.start_unix_ns = start;
-  s.end_unix_ns = end;
-  return s;
-}
 
 TEST(InProcessRules, RuntimeRulePlugsInBeforeTheThreadRule) {
   PipelineConfig config;
