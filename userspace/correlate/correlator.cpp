@@ -441,6 +441,7 @@ void Correlator::span_finished(SpanHandle h, Span&& span, bool response_seq_vali
 void Correlator::discard(SpanHandle h) {
   Node* n = node(h);
   if (n == nullptr) return;
+  response_started(h);  // first: what the rules add to its open items for that leaves with it below
   // Its open items leave its parent's trace with it (its children, if any, are tops of their own now).
   if (Node* parent = n->state == ParentState::Local ? node(n->parent) : nullptr)
     add_open(*parent, -static_cast<int32_t>(n->open));

@@ -210,6 +210,19 @@ TEST(CompleteTraces, DiscardedChildReleasesTheTrace) {
   EXPECT_EQ(f.sink.spans.size(), 1u);
 }
 
+// The same for a server span a goroutine read (a rule may name it after its answer, which never came):
+// what it held open leaves with it.
+TEST(CompleteTraces, DiscardedGoroutineServedChildReleasesTheTrace) {
+  Fixture f;
+  const ExecContext go{40, 41, 7};
+  SpanHandle client = f.c.client_request(curl, 1, true, wire(100), 1 * kMs);
+  SpanHandle server = f.c.server_request(go, 2, wire(100), std::nullopt, 2 * kMs);
+  f.c.discard(server);
+  f.c.span_finished(client, finished_span(SpanKind::Client, "GET /c", 1 * kMs, 8 * kMs));
+  f.advance_soon(9);
+  EXPECT_EQ(f.sink.spans.size(), 1u);
+}
+
 // A server span waiting for its client is no root yet: nothing leaves until it is linked or settled.
 TEST(CompleteTraces, ServerWaitingForItsClientIsNoTraceYet) {
   Fixture f;
