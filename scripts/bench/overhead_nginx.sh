@@ -70,14 +70,17 @@ run_wrk() {  # $1 = output file -> "rps total p50 p90 p99"
   bench_parse_wrk "$1"
 }
 
-# start_agent LOG ARGS...: starts the agent ($AGENT_BIN, else $BIN) with ARGS, waits for "callscope
-# ready"; sets AGENT_PID.
+# start_agent BIN LOG ARGS...: starts agent binary BIN with ARGS, waits for "callscope ready"; sets AGENT_PID.
 start_agent() {
-  local log=$1
-  shift
-  "${AGENT_BIN:-$BIN}" "$@" --stats-interval 0 2>"$log" &
+  local bin=$1 log=$2
+  shift 2
+  "$bin" "$@" --stats-interval 0 2>"$log" &
   AGENT_PID=$!
   bench_wait_ready "$log" "$AGENT_PID"
+}
+
+bin_of() {  # $1 = variant -> the agent binary it runs
+  if [ "$1" = B0 ]; then echo "$BASELINE_BIN"; else echo "$BIN"; fi
 }
 
 variant_args() {  # $1 = variant -> agent arguments (empty: no agent)
@@ -104,11 +107,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     args=$(variant_args "$v")
     cpu="-" wake="-"
     if [ -n "$args" ]; then
-      AGENT_BIN=$BIN
-      [ "$v" = B0 ] && AGENT_BIN=$BASELINE_BIN
       # shellcheck disable=SC2086 # args is a list on purpose
-      start_agent "$WORK/agent.$v.$r.log" $args
-      AGENT_BIN=""
+      start_agent "$(bin_of "$v")" "$WORK/agent.$v.$r.log" $args
       c0=$(bench_cpu_ticks "$AGENT_PID") w0=$(bench_wakeups "$AGENT_PID")
     fi
     read -r rps total p50 p90 p99 < <(run_wrk "$WORK/wrk.$v.$r")
@@ -139,7 +139,7 @@ done
 # Kernel time per request: one more B round with the kernel's per-program accounting on.
 sysctl -qw kernel.bpf_stats_enabled=1
 bench_bpf_prog_ids >"$WORK/bpf.ids"
-start_agent "$WORK/agent.stats.log" --format json --output /dev/null
+start_agent "$BIN" "$WORK/agent.stats.log" --format json --output /dev/null
 bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.before"
 read -r s_rps s_total _ _ _ < <(run_wrk "$WORK/wrk.stats")
 bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.after"
@@ -186,12 +186,7 @@ for ((r = 1; r <= LAT_ROUNDS; r++)); do
     order=("${order[@]:$(((r - 1) % 3))}" "${order[@]:0:$(((r - 1) % 3))}")
   fi
   for v in "${order[@]}"; do
-    if [ "$v" != A ]; then
-      AGENT_BIN=$BIN
-      [ "$v" = B0 ] && AGENT_BIN=$BASELINE_BIN
-      start_agent "$WORK/agent.lat.$v.$r.log" --format json --output /dev/null
-      AGENT_BIN=""
-    fi
+    if [ "$v" != A ]; then start_agent "$(bin_of "$v")" "$WORK/agent.lat.$v.$r.log" --format json --output /dev/null; fi
     read -r lrps l50 l99 l999 < <(run_h2load "$WORK/h2load.$v.$r.log")
     if [ "$v" != A ]; then bench_stop_agent "$AGENT_PID"; AGENT_PID=""; fi
     LP50[$v]+="$l50 " LP99[$v]+="$l99 " LP999[$v]+="$l999 "

@@ -410,9 +410,11 @@ void Correlator::response_started(SpanHandle h) {
   Node* n = node(h);
   if (n == nullptr || !n->serving) return;
   bool late_children = false;
-  for (auto& rule : rules_) late_children = rule->may_name_after_answer(h) || late_children;
+  for (auto& rule : rules_) {
+    late_children = rule->may_name_after_answer(h) || late_children;  // asked just before it hears
+    rule->request_answered(h);
+  }
   if (late_children) add_open(*n, 1);  // for good: its trace waits the linger
-  for (auto& rule : rules_) rule->request_answered(h);
   n->serving = false;
 }
 
@@ -595,12 +597,11 @@ void Correlator::emit_due(uint64_t now_ns, bool all) {
 }
 
 void Correlator::emit_complete() {
-  // Checked again: a root is pushed once per time its count reaches zero, and may be gone since.
+  // Checked again: a root is pushed once per time its count reaches zero, and may be gone since. A node
+  // pushed is a top (no parent left to link to), and a top never gets a parent again.
   for (SpanHandle h : complete_) {
     Node* n = node(h);
-    if (n == nullptr || !complete_top(*n)) continue;
-    if (n->state == ParentState::Local && node(n->parent) != nullptr) continue;  // not a top (cannot happen)
-    emit_tree(*n);
+    if (n != nullptr && complete_top(*n)) emit_tree(*n);
   }
   complete_.clear();
 }

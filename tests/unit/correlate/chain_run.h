@@ -14,8 +14,17 @@ namespace cs::test {
 
 class CollectingSink : public SpanSink {
  public:
-  void emit(const std::vector<Span>& batch) override { spans.insert(spans.end(), batch.begin(), batch.end()); }
+  void emit(const std::vector<Span>& batch) override {
+    spans.insert(spans.end(), batch.begin(), batch.end());
+    ++batches;
+  }
+  const Span* named(const std::string& name) const {
+    for (const Span& s : spans)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
   std::vector<Span> spans;
+  size_t batches = 0;  // emit() calls: one per trace written as a whole
 };
 
 struct ChainResult {

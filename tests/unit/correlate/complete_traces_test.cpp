@@ -16,21 +16,6 @@
 namespace cs {
 namespace {
 
-class RecordingSink : public SpanSink {
- public:
-  void emit(const std::vector<Span>& batch) override {
-    spans.insert(spans.end(), batch.begin(), batch.end());
-    ++batches;
-  }
-  const Span* named(const std::string& name) const {
-    for (const Span& s : spans)
-      if (s.name == name) return &s;
-    return nullptr;
-  }
-  std::vector<Span> spans;
-  size_t batches = 0;
-};
-
 using test::finished_span;
 
 constexpr uint64_t kMs = 1'000'000;
@@ -52,7 +37,7 @@ WireEnd wire(uint32_t seq, uint16_t client_port = 40000) {
 struct Fixture {
   PipelineConfig config;
   PipelineStats stats;
-  RecordingSink sink;
+  test::CollectingSink sink;
   Correlator c{config, sink, stats};
   // Well before the linger (200 ms) of spans that ended at ~0-100 ms.
   void advance_soon(uint64_t ms = 120) { c.advance(ms * kMs); }

@@ -305,12 +305,6 @@ TEST(InProcessRules, LoopServingOneRequestAtATimeLinks) {
 
 // ---- the extension point: a runtime-specific rule (e.g. goroutines) plugs in before the thread rule.
 
-class RecordingSink : public SpanSink {
- public:
-  void emit(const std::vector<Span>& batch) override { spans.insert(spans.end(), batch.begin(), batch.end()); }
-  std::vector<Span> spans;
-};
-
 // A toy goroutine rule: a call is for the request its goroutine read (no lineage, no hand-offs).
 class SameGoroutineRule : public InProcessRule {
  public:
@@ -341,7 +335,7 @@ TEST(InProcessRules, RuntimeRulePlugsInBeforeTheThreadRule) {
   PipelineConfig config;
   config.id_seed = 3;
   PipelineStats stats;
-  RecordingSink sink;
+  test::CollectingSink sink;
   Correlator c(config, sink, stats);
   c.add_rule(std::make_unique<SameGoroutineRule>());
   const WireEnd no_wire;
@@ -375,7 +369,7 @@ TEST(InProcessRules, SlotsAreReusedAndStaleHandlesNameNothing) {
   PipelineConfig config;
   config.id_seed = 3;
   PipelineStats stats;
-  RecordingSink sink;
+  test::CollectingSink sink;
   Correlator c(config, sink, stats);
   SpanHandle first = c.server_request(ExecContext{1, 1}, 1, WireEnd{}, std::nullopt, 10);
   c.span_finished(first, finished_span(SpanKind::Server, "GET /1", 10, 20));
@@ -403,7 +397,7 @@ TEST(InProcessRules, SpanEmittedBeforeItsParentLeavesNoStaleChild) {
   PipelineConfig config;
   config.id_seed = 3;
   PipelineStats stats;
-  RecordingSink sink;
+  test::CollectingSink sink;
   Correlator c(config, sink, stats);
   const ExecContext t1{1, 1}, t2{2, 2}, t3{3, 3};
   WireEnd w;
