@@ -105,7 +105,7 @@ static __always_inline void cs_fill_data(struct cs_data_event *e, __u32 size, co
  */
 #define CS_DIRECT_SLOT(B)                                                                             \
 	if (want <= (B)) {                                                                            \
-		e = bpf_ringbuf_reserve(&cs_events, sizeof(*e) + (B), 0);                             \
+		e = bpf_ringbuf_reserve(rb, sizeof(*e) + (B), 0);                                     \
 		if (!e)                                                                               \
 			goto full;                                                                    \
 		n = want;                                                                             \
@@ -127,7 +127,10 @@ static __always_inline int cs_emit_data_direct(const struct sock *sk, struct cs_
 	/* 64-bit lengths: the verifier must see the clamp on the very register passed to the helper. */
 	__u64 want = want_cap, n = 0;
 	__u32 size = 0;
+	void *rb = cs_ring();
 
+	if (!rb)
+		goto full;
 	if (want > CS_MAX_PAYLOAD)
 		want = CS_MAX_PAYLOAD;
 	CS_DIRECT_SLOT(0)
@@ -156,6 +159,7 @@ static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_st
 {
 	struct cs_data_event *e;
 	__u32 cpu, cap, got = 0, size;
+	void *rb;
 
 	cap = cs_payload_cap;
 	if (cap > CS_MAX_PAYLOAD)
@@ -170,6 +174,11 @@ static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_st
 	e = bpf_map_lookup_elem(&cs_scratch, &cpu);
 	if (!e)
 		return 0;
+	rb = cs_ring();
+	if (!rb) {
+		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
+		return 0;
+	}
 	got = cs_copy_iov(e->payload, c->buf.addr, c->buf.count, cap);
 	if (got > CS_MAX_PAYLOAD)
 		got = CS_MAX_PAYLOAD;
@@ -177,7 +186,7 @@ static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_st
 	size = sizeof(*e) + got;
 	cs_fill_data(e, size, sk, st, c, pid_tgid, cap, got);
 	cs_mark_traced(st, pid_tgid);
-	if (bpf_ringbuf_output(&cs_events, e, size, cs_rb_flags(size))) {
+	if (bpf_ringbuf_output(rb, e, size, cs_rb_flags(size))) {
 		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
 		return 0;
 	}
@@ -190,9 +199,10 @@ static __always_inline int cs_emit_data(const struct sock *sk, struct cs_sock_st
 static __always_inline void cs_emit_open(const struct sock *sk, struct cs_sock_state *st, __u64 pid_tgid, int fd)
 {
 	struct cs_conn_event *e;
+	void *rb = cs_ring();
 
 	cs_mark_traced(st, pid_tgid);
-	e = bpf_ringbuf_reserve(&cs_events, sizeof(*e), 0);
+	e = rb ? bpf_ringbuf_reserve(rb, sizeof(*e), 0) : NULL;
 	if (!e) {
 		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
 		return;
@@ -208,7 +218,8 @@ static __always_inline void cs_emit_open(const struct sock *sk, struct cs_sock_s
 /* CS_EV_CONN_CLOSE for a socket whose events reached user space. */
 static __always_inline void cs_emit_close(const struct sock *sk, struct cs_sock_state *st, __u64 pid_tgid)
 {
-	struct cs_close_event *e = bpf_ringbuf_reserve(&cs_events, sizeof(*e), 0);
+	void *rb = cs_ring();
+	struct cs_close_event *e = rb ? bpf_ringbuf_reserve(rb, sizeof(*e), 0) : NULL;
 
 	if (!e) {
 		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);

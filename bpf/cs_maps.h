@@ -33,9 +33,26 @@ bool cs_go_enabled = false;
 #define CS_MAX_VERDICTS 65536
 #define CS_MAX_GO_PROCS 16384 /* registered Go processes + processes exec'd moments ago (pending) */
 
+/* One ring buffer per CPU: a program never shares a ring's lock and positions with another CPU (with one
+ * shared ring, every reserve moved those cache lines between the CPUs, a third of the programs' time).
+ * The loader creates the rings (one per possible CPU, all the same size) and puts them in the slots; user
+ * space merges them in time order (userspace/capture/ring_set.h). */
+struct cs_cpu_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10); /* template only: the loader creates the real rings */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* the loader sets the number of possible CPUs */
+	__type(key, __u32);
+	__array(values, struct cs_cpu_ring);
+} cs_rings SEC(".maps");
+
+/* The ring buffer the Go probes (bpf/go/) write into, shared with their object; the main programs do not
+ * write here. One of the rings user space merges. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* the loader overrides it */
+	__uint(max_entries, 1 << 20); /* the loader overrides it */
 } cs_events SEC(".maps");
 
 /* Bytes this CPU wrote into the ring buffer since it last woke the agent. */

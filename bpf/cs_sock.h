@@ -246,9 +246,17 @@ static __always_inline void cs_fill_sock_ref(struct cs_sock_ref *r, const struct
 	__builtin_memcpy(&r->tuple, &st->tuple, sizeof(r->tuple));
 }
 
+/* This CPU's ring buffer (cs_rings), or NULL if the loader made none for it (counted as a drop). */
+static __always_inline void *cs_ring(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&cs_rings, &cpu);
+}
+
 /* Ring buffer flags for a record of `size` bytes: each CPU wakes the agent once per cs_wakeup_bytes it
- * wrote (a wake-up is an inter-processor interrupt, costly in a VM); records in between are written
- * without one and collected by the agent's next wake-up or its own timer. */
+ * wrote into its ring (a wake-up is an inter-processor interrupt, costly in a VM); records in between are
+ * written without one and collected by the agent's next wake-up or its own timer. */
 static __always_inline __u64 cs_rb_flags(__u32 size)
 {
 	__u32 zero = 0;

@@ -15,9 +15,10 @@
  *  - Every exec writes a pending entry (goid_offset 0, events.h) for the new image until user space has
  *    analysed it (the exec notification): meanwhile the main object marks the process's socket events
  *    CS_GOID_PENDING instead of passing a Go thread off as a plain thread.
- *  - Records go to "cs_events" (the main object's ring buffer when user space reuses it), with the main
- *    object's wake-up policy when user space sets cs_go_wakeup_bytes: no wake-up until that many bytes wait
- *    (the agent also reads on its own timer); 0: the ring buffer's default (wake a waiting reader).
+ *  - Records go to "cs_events" (in the agent, the main object's ring for Go records, which user space
+ *    merges by time stamp with the per-CPU rings of the socket events), with the main object's wake-up
+ *    policy when user space sets cs_go_wakeup_bytes: no wake-up until that many bytes wait (the agent also
+ *    reads on its own timer); 0: the ring buffer's default (wake a waiting reader).
  *  - The net/http probes also check cs_go_proc.g_tls_offset (g in TLS == g in R14) and count the result
  *    (CS_GO_STAT_TLS_CHECKS / _MISMATCH): a wrong offset would give socket events wrong goroutine ids.
  */

@@ -125,13 +125,15 @@ int BPF_PROG(cs_proc_exit, struct task_struct *p)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	struct cs_proc_exit_event *e;
+	void *rb;
 
 	if ((__u32)pid_tgid != tgid)
 		return 0; /* not the thread-group leader */
 	if (!bpf_map_lookup_elem(&cs_traced, &tgid))
 		return 0;
 	bpf_map_delete_elem(&cs_traced, &tgid);
-	e = bpf_ringbuf_reserve(&cs_events, sizeof(*e), 0);
+	rb = cs_ring();
+	e = rb ? bpf_ringbuf_reserve(rb, sizeof(*e), 0) : NULL;
 	if (!e) {
 		cs_stat_add(CS_STAT_RINGBUF_DROPS, 1);
 		return 0;

@@ -16,8 +16,8 @@
  *    the same sock_id may name a new socket.
  *  - Data events are emitted when the bytes have moved (the socket call returned). seq is the TCP
  *    sequence number of the first byte moved, so both ends of one connection report equal seq for the
- *    same bytes. Events of one socket and direction are in stream order in the ring buffer, except
- *    when two threads use the same socket at the same moment.
+ *    same bytes. Events of one socket and direction are in stream order by hdr.ts_ns (the order the
+ *    agent reads the per-CPU rings in), except when two threads use the same socket at the same moment.
  *  - hdr.size may be larger than the bytes used (fixed-size ring buffer slots): a data event's payload
  *    is exactly `captured` bytes after the struct; anything after that is unspecified.
  */
@@ -203,12 +203,13 @@ struct cs_proc_exit_event {
 /*
  * Go runtime events (bpf/go/go_probes.bpf.c; the analysis and attachment live in userspace/runtimes/go/).
  * Appended to ABI 2: existing records are unchanged. Their types start at 64 so that core event types
- * (1..63) can grow without a clash. They share the "cs_events" ring buffer with the socket events, so
- * their order against socket events of the same thread is the order things happened on that thread.
+ * (1..63) can grow without a clash. They go to their own ring buffer ("cs_events"), which the agent merges
+ * with the socket events' per-CPU rings by hdr.ts_ns: their order against socket events of the same thread
+ * is the order things happened on that thread.
  * Goroutine ids are the runtime's own (runtime.g.goid): unique within a process for its whole life
  * (never reused), 0 never names a goroutine. Pointers (request, pconn, response) are addresses in the Go
  * heap of hdr.pid: they identify an object only while it lives (the GC may reuse an address later), so
- * match them in ring buffer order (a ROUNDTRIP, then the next WRITE of the same request pointer).
+ * match them in time order (a ROUNDTRIP, then the next WRITE of the same request pointer).
  */
 enum cs_go_event_type {
 	/* runtime.newproc1 returned: goroutine parent_goid created child_goid (a `go` statement). hdr.tid is

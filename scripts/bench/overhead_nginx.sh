@@ -12,14 +12,15 @@
 #
 # nginx: own config in a temp dir, 1 worker, keep-alive, a 1 KiB static file, access_log off.
 # Throughput load: wrk -t$THREADS -c$CONNS -d${DURATION}s. Then, for the kernel's own accounting, one
-# more B round with kernel.bpf_stats_enabled=1 (kept out of the A/B rounds: the accounting costs time).
+# more B round (with BASELINE_BIN: 3 rounds each of B and B0, alternating) with kernel.bpf_stats_enabled=1
+# (kept out of the A/B rounds: the accounting costs time).
 # Latency: A and B again at half of the saturation rate measured above (median of A), with a
 # rate-limited client (h2load --h1 --rps, per-request log), interleaved; p50/p99 of the requests.
 #
 # Env: ROUNDS (5) DURATION (10) CONNS (64) THREADS (1) PORT (18480) CALLSCOPE_BIN (else builds build-bench)
 #      BASELINE_BIN (adds variant B0)
-#      LAT_ROUNDS (3) LAT_DURATION (10) PIN (0: nothing pinned, as a user runs it; 1: nginx on CPU 0,
-#      load generator on CPU 1) FILE_BYTES (1024)
+#      LAT_ROUNDS (3) LAT_DURATION (10) STATS_ROUNDS (1, 3 with BASELINE_BIN)
+#      PIN (0: nothing pinned, as a user runs it; 1: nginx on CPU 0, load generator on CPU 1) FILE_BYTES (1024)
 # Prints a markdown report on stdout; progress on stderr. Root needed. ~10 min with the defaults.
 set -euo pipefail
 source "$(dirname "$0")/bench_lib.sh"
@@ -31,6 +32,8 @@ THREADS=${THREADS:-1}
 PORT=${PORT:-18480}
 PIN=${PIN:-0}
 LAT_ROUNDS=${LAT_ROUNDS:-3}
+STATS_ROUNDS=${STATS_ROUNDS:-}
+if [ -z "$STATS_ROUNDS" ]; then if [ -n "${BASELINE_BIN:-}" ]; then STATS_ROUNDS=3; else STATS_ROUNDS=1; fi; fi
 LAT_DURATION=${LAT_DURATION:-10}
 FILE_BYTES=${FILE_BYTES:-1024}
 
@@ -136,23 +139,44 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
-# Kernel time per request: one more B round with the kernel's per-program accounting on.
+# Kernel time per request: more rounds with the kernel's per-program accounting on, B (and B0 when a
+# baseline is given) alternating.
 sysctl -qw kernel.bpf_stats_enabled=1
-bench_bpf_prog_ids >"$WORK/bpf.ids"
-start_agent "$BIN" "$WORK/agent.stats.log" --format json --output /dev/null
-bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.before"
-read -r s_rps s_total _ _ _ < <(run_wrk "$WORK/wrk.stats")
-bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.after"
-bench_stop_agent "$AGENT_PID"
-AGENT_PID=""
-sysctl -qw kernel.bpf_stats_enabled="$STATS_BEFORE"
-BPF_ROWS=$(bench_bpf_prog_table "$WORK/bpf.before" "$WORK/bpf.after")
-BPF_NS_PER_REQ=$(python3 - "$WORK/bpf.before" "$WORK/bpf.after" "$s_total" <<'EOF'
+STATS_VARIANTS=(B)
+[ -n "$BASELINE_BIN" ] && STATS_VARIANTS=(B B0)
+declare -A KNS
+KROWS=""
+for ((r = 1; r <= STATS_ROUNDS; r++)); do
+  for v in "${STATS_VARIANTS[@]}"; do
+    bench_bpf_prog_ids >"$WORK/bpf.ids"
+    start_agent "$(bin_of "$v")" "$WORK/agent.stats.$v.$r.log" --format json --output /dev/null
+    bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.before"
+    read -r s_rps s_total _ _ _ < <(run_wrk "$WORK/wrk.stats.$v.$r")
+    bench_bpf_prog_stats "$WORK/bpf.ids" >"$WORK/bpf.after"
+    bench_stop_agent "$AGENT_PID"
+    AGENT_PID=""
+    # -> "ns per request (all programs)  ns per send call  ns per receive call"
+    read -r k_req k_send k_recv < <(python3 - "$WORK/bpf.before" "$WORK/bpf.after" "$s_total" <<'EOF'
 import sys
-def tot(p): return sum(int(l.split()[1]) for l in open(p))
-print(f"{(tot(sys.argv[2]) - tot(sys.argv[1])) / int(sys.argv[3]):.0f}")
+def load(p):
+    d = {}
+    for line in open(p):
+        name, ns, cnt = line.split()
+        a = d.setdefault(name, [0, 0]); a[0] += int(ns); a[1] += int(cnt)
+    return d
+b, a = load(sys.argv[1]), load(sys.argv[2])
+delta = {k: (v[0] - b.get(k, [0, 0])[0], v[1] - b.get(k, [0, 0])[1]) for k, v in a.items()}
+per_call = lambda k: f"{delta[k][0] / delta[k][1]:.0f}" if delta.get(k, (0, 0))[1] else "-"
+print(f"{sum(ns for ns, _ in delta.values()) / int(sys.argv[3]):.0f} {per_call('cs_sock_send')} {per_call('cs_sock_recv')}")
 EOF
 )
+    KNS[$v]+="$k_req "
+    KROWS+="| $r | $v | $s_rps | $k_send | $k_recv | $k_req |"$'\n'
+    echo "kernel round $r $v: $s_rps req/s, $k_req ns of BPF per request (send $k_send, receive $k_recv ns per call)" >&2
+    if [ "$v" = B ]; then BPF_ROWS=$(bench_bpf_prog_table "$WORK/bpf.before" "$WORK/bpf.after"); fi
+  done
+done
+sysctl -qw kernel.bpf_stats_enabled="$STATS_BEFORE"
 
 # Latency at half of the saturation rate.
 # shellcheck disable=SC2086 # word lists on purpose
@@ -226,13 +250,18 @@ $([ -n "$BASELINE_BIN" ] && echo "| B0 (live agent of BASELINE_BIN: $BASELINE_BI
 - spans per request (median of B rounds; 2 expected: wrk client span + nginx server span): $(med "${B_SPANS[@]}")
 - ring buffer drops over all B rounds: $B_DROPS
 
-### Kernel time (kernel.bpf_stats_enabled=1, one extra B round: $s_rps req/s, $s_total requests)
+### Kernel time (kernel.bpf_stats_enabled=1, $STATS_ROUNDS extra round(s) of ${STATS_VARIANTS[*]}, alternating)
+
+| round | variant | req/s | ns per send call | ns per receive call | BPF ns per HTTP request (all programs) |
+|---|---|---|---|---|---|
+$KROWS
+- BPF time per HTTP request, median: B $(med ${KNS[B]}) ns$([ -n "$BASELINE_BIN" ] && echo "; B0 (baseline): $(med ${KNS[B0]}) ns")
+
+Per program, the last B round:
 
 | program | calls | ns per call |
 |---|---|---|
 $BPF_ROWS
-
-- BPF time per HTTP request (all programs): $BPF_NS_PER_REQ ns
 
 ### Latency at half of the saturation rate ($RATE req/s: h2load --h1 -c $CONNS --rps $PER_CLIENT -D $LAT_DURATION)
 

@@ -13,6 +13,7 @@
 
 #include "callscope.skel.h"
 #include "capture/preflight.h"
+#include "capture/ring_set.h"
 #include "capture/syscall_handlers.h"
 
 namespace cs {
@@ -28,6 +29,13 @@ std::string prog_id_text(const bpf_program* prog) {
   uint32_t len = sizeof info;
   if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) return {};
   return " id=" + std::to_string(info.id) + " verified_insns=" + std::to_string(info.verified_insns);
+}
+
+// Bytes of each per-CPU ring: the total split over the CPUs (rounded up to a power of two), at least 256 KiB.
+uint32_t per_cpu_ring_bytes(uint32_t total, uint32_t cpus) {
+  uint32_t slots = 1;
+  while (slots < cpus) slots <<= 1;
+  return std::max<uint32_t>(total / slots, 256u << 10);
 }
 
 std::string errno_text(int err) {
@@ -133,20 +141,22 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
   s->rodata->cs_filter_comms = !opts.comms.empty();
   s->rodata->cs_state_in_hash = !socket_mode;
   s->rodata->cs_have_task_regs = cap->features_.helper_task_pt_regs;
-  // Each CPU wakes the agent once per eighth of the ring buffer it wrote, shared over the CPUs (so all of
-  // them together wake it about once per eighth); its 100 ms timer collects smaller batches.
-  {
-    const int cpus = libbpf_num_possible_cpus();
-    s->rodata->cs_wakeup_bytes = std::max<uint64_t>(opts.ringbuf_bytes / 8 / static_cast<uint64_t>(cpus > 0 ? cpus : 1), 4096);
-  }
-  if (int err = bpf_map__set_max_entries(s->maps.cs_events, opts.ringbuf_bytes); err != 0) {
-    error = "cannot set the ring buffer size: " + errno_text(err);
-    return nullptr;
-  }
-
   const int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) {
     error = "cannot read the number of possible CPUs (/sys/devices/system/cpu/possible): " + errno_text(ncpu);
+    return nullptr;
+  }
+  // One ring per CPU (bpf/cs_maps.h, cs_rings): --ringbuf-mb split over them, each a power of two. Each CPU
+  // wakes the agent once per eighth of its ring it wrote; the agent's 100 ms timer collects smaller batches.
+  // The Go probes' shared ring (cs_events) gets the same size.
+  cap->ring_bytes_ = per_cpu_ring_bytes(opts.ringbuf_bytes, static_cast<uint32_t>(ncpu));
+  s->rodata->cs_wakeup_bytes = std::max<uint64_t>(cap->ring_bytes_ / 8, 4096);
+  if (int err = bpf_map__set_max_entries(s->maps.cs_events, cap->ring_bytes_); err != 0) {
+    error = "cannot set the ring buffer size: " + errno_text(err);
+    return nullptr;
+  }
+  if (int err = bpf_map__set_max_entries(s->maps.cs_rings, static_cast<uint32_t>(ncpu)); err != 0) {
+    error = "cannot size the per-CPU ring buffer table: " + errno_text(err);
     return nullptr;
   }
   if (int err = bpf_map__set_max_entries(s->maps.cs_scratch, static_cast<uint32_t>(ncpu)); err != 0) {
@@ -179,6 +189,22 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
             ". The libbpf/verifier messages logged above say which program and why (kernel " +
             cap->features_.release + ", " + capture_mode_name(cap->mode_) + " capture)";
     return nullptr;
+  }
+
+  // The per-CPU rings, in place before any program is attached.
+  for (uint32_t cpu = 0; cpu < static_cast<uint32_t>(ncpu); ++cpu) {
+    const int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "cs_cpu_ring", 0, 0, cap->ring_bytes_, nullptr);
+    if (fd < 0) {
+      error = "cannot create the ring buffer of CPU " + std::to_string(cpu) + " (" +
+              std::to_string(cap->ring_bytes_ >> 10) + " KiB): " + errno_text(errno) +
+              (errno == ENOMEM || errno == EPERM ? "; try a smaller --ringbuf-mb" : "");
+      return nullptr;
+    }
+    cap->ring_fds_.push_back(fd);
+    if (bpf_map_update_elem(bpf_map__fd(s->maps.cs_rings), &cpu, &fd, BPF_ANY) != 0) {
+      error = "cannot install the ring buffer of CPU " + std::to_string(cpu) + ": " + errno_text(errno);
+      return nullptr;
+    }
   }
 
   if (!socket_mode) {
@@ -251,42 +277,39 @@ std::unique_ptr<BpfCapture> BpfCapture::open(const CaptureOptions& opts, std::st
                                                          prog_id_text(a.prog));
   }
 
-  cap->ring_ = ring_buffer__new(bpf_map__fd(s->maps.cs_events), &BpfCapture::on_record, cap.get(), nullptr);
-  if (!cap->ring_) {
-    error = "cannot map the BPF ring buffer: " + errno_text(errno);
+  std::vector<int> ring_fds = cap->ring_fds_;
+  ring_fds.push_back(bpf_map__fd(s->maps.cs_events));
+  cap->rings_ = RingSet::open(ring_fds, error);
+  if (!cap->rings_) {
+    error = "cannot map the BPF ring buffers: " + error;
     return nullptr;
   }
-  spdlog::info("capture: {} (kernel {}), payload {} bytes per socket call, ring buffer {} bytes",
+  spdlog::info("capture: {} (kernel {}), payload {} bytes per socket call, ring buffers {} x {} KiB (one per CPU) "
+               "+ {} KiB (Go probes)",
                socket_mode ? "socket tracepoints (sock_send_length, sock_recv_length)"
                            : "syscall tracepoints (sys_enter, sys_exit): fallback for kernels before 6.3",
-               cap->features_.release, opts.payload_bytes, opts.ringbuf_bytes);
+               cap->features_.release, opts.payload_bytes, ncpu, cap->ring_bytes_ >> 10, cap->ring_bytes_ >> 10);
   spdlog::debug("filters: {} pid / {} port / {} comm", opts.pids.size(), opts.ports.size(), opts.comms.size());
   return cap;
 }
 
 BpfCapture::~BpfCapture() {
-  if (ring_) ring_buffer__free(ring_);
+  rings_.reset();  // unmapped before the maps go
+  for (int fd : ring_fds_) close(fd);
   if (skel_) callscope_bpf__destroy(skel_);  // destroys the links: detaches everything
   if (verdict_errors_ > 0) spdlog::debug("{} socket verdicts could not be written", verdict_errors_);
 }
 
-int BpfCapture::on_record(void* self, void* data, size_t size) {
-  auto* cap = static_cast<BpfCapture*>(self);
-  if (cap->cb_) (*cap->cb_)(data, size);
-  return 0;
-}
-
 int BpfCapture::poll(int timeout_ms, const std::function<void(const void*, size_t)>& cb) {
-  cb_ = &cb;
   // Records are written without a wake-up until a batch waits, so after the wait (woken or timed out)
   // everything waiting is consumed.
-  int n = ring_buffer__poll(ring_, timeout_ms);
-  if (n >= 0 || n == -EINTR) {
-    int more = ring_buffer__consume(ring_);
-    if (more >= 0) n = (n > 0 ? n : 0) + more;
-  }
-  cb_ = nullptr;
-  return n;
+  const int w = rings_->wait(timeout_ms);
+  if (w < 0 && w != -EINTR) return w;
+  return static_cast<int>(rings_->drain(rings_->kernel_now_ns() - RingSet::kSlackNs, cb));
+}
+
+int BpfCapture::drain_all(const std::function<void(const void*, size_t)>& cb) {
+  return static_cast<int>(rings_->drain(RingSet::kAll, cb));
 }
 
 KernelStats BpfCapture::stats() const {
@@ -318,6 +341,8 @@ void BpfCapture::set_verdict(uint64_t sock_id, uint8_t verdict) {
                            BPF_ANY) != 0)
     ++verdict_errors_;
 }
+
+uint64_t BpfCapture::late_records() const { return rings_ ? rings_->late() : 0; }
 
 int BpfCapture::ringbuf_map_fd() const { return bpf_map__fd(skel_->maps.cs_events); }
 int BpfCapture::go_procs_map_fd() const { return bpf_map__fd(skel_->maps.cs_go_procs); }

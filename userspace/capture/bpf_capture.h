@@ -3,8 +3,8 @@
 // At start the kernel's BTF says which data path it can run (capture/kernel_features.h):
 //   socket  - sock_send_length / sock_recv_length tracepoints (6.3+): only socket I/O runs a program.
 //   syscall - raw sys_enter / sys_exit tracepoints (older kernels): every system call runs a dispatcher.
-// Both write the same records. The agent is woken only when a batch waits in the ring buffer (or by its
-// own timer), never per record.
+// Both write the same records, each CPU into its own ring buffer (read back in time order, ring_set.h).
+// The agent is woken only when a batch waits in a ring (or by its own timer), never per record.
 #pragma once
 
 #include <cstddef>
@@ -18,9 +18,10 @@
 #include "capture/kernel_features.h"
 
 struct callscope_bpf;
-struct ring_buffer;
 
 namespace cs {
+
+class RingSet;
 
 enum class CaptureMode { Auto, Socket, Syscall };
 
@@ -33,7 +34,7 @@ struct CaptureOptions {
   std::vector<uint16_t> ports;       // local or remote TCP port; empty = all
   std::vector<std::string> comms;    // process names (first 15 chars); empty = all
   uint32_t payload_bytes = CS_DEFAULT_PAYLOAD;  // copied per socket call, 0..CS_MAX_PAYLOAD
-  uint32_t ringbuf_bytes = 8u << 20;            // power of two
+  uint32_t ringbuf_bytes = 8u << 20;            // power of two: all per-CPU rings together
   CaptureMode mode = CaptureMode::Auto;         // Auto: socket if the kernel has it, else syscall
 };
 
@@ -59,7 +60,13 @@ class BpfCapture {
 
   // Waits up to timeout_ms for a batch (or the timeout), then calls cb(data, size) for every record
   // waiting. Returns records consumed or -errno (-EINTR when a signal interrupted the wait).
+  // Records reach cb in time order across the per-CPU rings; the newest millisecond waits for the next
+  // poll (capture/ring_set.h).
   int poll(int timeout_ms, const std::function<void(const void*, size_t)>& cb);
+  // Every record waiting, the newest too (at stop). Returns records consumed.
+  int drain_all(const std::function<void(const void*, size_t)>& cb);
+  // Records handed out behind an earlier poll's time order (late producers; capture/ring_set.h).
+  uint64_t late_records() const;
 
   KernelStats stats() const;                            // summed over CPUs
   std::vector<std::string> attached_programs() const;   // for logs
@@ -71,17 +78,18 @@ class BpfCapture {
 
   // For the Go runtime support: the ring buffer and cs_go_procs maps (to share with its own BPF object),
   // and the switch that makes socket events carry goroutine ids.
-  int ringbuf_map_fd() const;
+  int ringbuf_map_fd() const;       // the Go probes' ring (merged with the per-CPU ones)
+  uint32_t ring_bytes() const { return ring_bytes_; }  // of each ring
   int go_procs_map_fd() const;
   void enable_goroutine_ids();
 
  private:
   BpfCapture() = default;
-  static int on_record(void* self, void* data, size_t size);
 
   callscope_bpf* skel_ = nullptr;
-  ring_buffer* ring_ = nullptr;
-  const std::function<void(const void*, size_t)>* cb_ = nullptr;
+  std::unique_ptr<RingSet> rings_;
+  std::vector<int> ring_fds_;  // the per-CPU rings (cs_rings slots)
+  uint32_t ring_bytes_ = 0;    // of each
   std::vector<std::string> attached_;
   CaptureMode mode_ = CaptureMode::Socket;
   KernelFeatures features_;

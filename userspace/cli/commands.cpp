@@ -181,7 +181,7 @@ class GoSupport {
     g.go_procs_map_fd = cap.go_procs_map_fd();
     g.http_probes = go::GoHttpProbes::kRequestOnly;
     g.attach_probes = o.go_probes != "ids";
-    g.wakeup_bytes = std::max<uint64_t>((static_cast<uint64_t>(o.ringbuf_mb) << 20) / 8, 4096);  // as the capture's
+    g.wakeup_bytes = std::max<uint64_t>(cap.ring_bytes() / 8, 4096);  // as each CPU's in the capture
     g.pids = o.pids;
     g.comms = o.comms;
     cap.enable_goroutine_ids();  // takes effect per process as it is registered
@@ -272,7 +272,7 @@ int poll_loop(const Options& o, BpfCapture& cap, const std::function<void(const 
     }
     if (deadline && now >= deadline) break;
   }
-  cap.poll(0, on_record);  // drain what is already in the ring buffer
+  cap.drain_all(on_record);  // everything still in the ring buffers, the newest millisecond too
   return rc;
 }
 
@@ -333,9 +333,14 @@ int run_live(const Options& o) {
   pipeline.flush();
   go_support.close();
   KernelStats k = cap->stats();
+  const uint64_t late = cap->late_records();
   cap.reset();  // detach before the report
   telemetry->finish(pipeline.stats(), kernel_counters(k));
   spdlog::info("stopped; {}", format_kernel_stats(k));
+  if (late > 0)
+    spdlog::info("{} records came out of a per-CPU ring after later-stamped ones from another (a producer "
+                 "slower than 1 ms between stamping and committing); they were used, out of time order",
+                 late);
   spdlog::info("{}", format_pipeline_stats(pipeline.stats()));
   if (k.ringbuf_drops > 0)
     spdlog::warn("{} kernel events were lost (ring buffer full); affected spans are missing or incomplete",
