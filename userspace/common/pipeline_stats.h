@@ -49,6 +49,8 @@ struct PipelineStats {
   uint64_t ambiguous_process_starting = 0;  // a process exec'd moments ago: its binary was still being analysed
   uint64_t ambiguous_parent_gone = 0;       // the request the connect was for was gone at the request
   uint64_t spans_dropped = 0;           // dropped at max_pending_spans
+  uint64_t traces_complete = 0;         // traces written as soon as complete (correlate/correlator.h)
+  uint64_t traces_after_linger = 0;     // traces written after the linger (or at stop): not known complete
 };
 
 }  // namespace cs

@@ -585,10 +585,12 @@ void Correlator::emit_due(uint64_t now_ns, bool all) {
           n->state = ParentState::Root;  // parent dropped at the memory bound
           ++stats_.unlinked_server;
         }
+        ++stats_.traces_after_linger;
         emit_tree(*n);
         break;
       case ParentState::Root:
       case ParentState::Remote:
+        ++stats_.traces_after_linger;
         emit_tree(*n);
         break;
     }
@@ -601,7 +603,10 @@ void Correlator::emit_complete() {
   // pushed is a top (no parent left to link to), and a top never gets a parent again.
   for (SpanHandle h : complete_) {
     Node* n = node(h);
-    if (n != nullptr && complete_top(*n)) emit_tree(*n);
+    if (n != nullptr && complete_top(*n)) {
+      ++stats_.traces_complete;
+      emit_tree(*n);
+    }
   }
   complete_.clear();
 }

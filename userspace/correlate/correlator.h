@@ -27,9 +27,9 @@
 // subtree: a span not finished yet; a client span whose server may still link to it (it has a wire
 // identity and no server linked); a connect hint naming the span (its connection's first request will
 // be its child); a server span a rule may still name as a parent after its answer
-// (InProcessRule::may_name_after_answer, e.g. a goroutine it started; counted for good, so its trace
-// waits the linger). A server span answered can get no other children (the rules name only requests
-// still served), so a root with no open item has its whole trace. The same spans, parents and times are
+// (InProcessRule::may_name_after_answer: none of the built-in rules, which name only requests still
+// served; counted for good, so its trace waits the linger). So a root with no open item has its whole
+// trace. The same spans, parents and times are
 // written as after the linger, only sooner, so a trace's spans leave while still in cache.
 // Memory: spans live in a slab addressed by SpanHandle (slot + generation), children in intrusive lists,
 // lookups in flat open-addressing tables: nothing is allocated per span once the tables are warm, except

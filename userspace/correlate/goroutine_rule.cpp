@@ -48,8 +48,6 @@ void GoroutineRule::request_served(const ExecContext& exec, SpanHandle span, uin
   served_.insert(span, key);
 }
 
-bool GoroutineRule::may_name_after_answer(SpanHandle span) const { return served_.find(span) != nullptr; }
-
 void GoroutineRule::request_answered(SpanHandle span) {
   const Key* k = served_.find(span);
   if (k == nullptr) return;

@@ -51,8 +51,9 @@ class GoroutineRule : public InProcessRule {
   const char* name() const override { return "goroutine"; }
   void request_served(const ExecContext& exec, SpanHandle span, uint64_t conn) override;
   void request_answered(SpanHandle span) override;
-  // Yes for a request a goroutine served: the goroutines it started keep it as their cause.
-  bool may_name_after_answer(SpanHandle span) const override;
+  // No: a goroutine whose cause is a request answered already gets parent_gone (answer()), the goroutines
+  // the handler started included, so an answered request gets no later child from this rule.
+  bool may_name_after_answer(SpanHandle) const override { return false; }
   void client_request(const ExecContext& exec, SpanHandle span, SpanHandle parent, uint64_t conn) override;
   void io(const ExecContext&, uint64_t, Side, Io, uint64_t) override {}
   void connected(const ExecContext& exec, uint64_t conn) override;

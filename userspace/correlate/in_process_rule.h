@@ -96,9 +96,9 @@ class InProcessRule {
   // The answer to `span` began (or the request ended otherwise): nobody serves it any more.
   virtual void request_answered(SpanHandle span) = 0;
   // May this rule still name `span` as a parent after request_answered(span) (asked just before it)? A
-  // goroutine the handler started may call out after the answer, for example. A trace holding such a
-  // span is written only after the whole trace linger, so that such late children still join it.
-  // Unless a rule knows better: yes.
+  // rule that follows work handed on past the answer would (the built-in rules do not: the thread and
+  // goroutine rules name only requests still served). A trace holding such a span is written only after
+  // the whole trace linger, so that such late children still join it. Unless a rule knows better: yes.
   virtual bool may_name_after_answer(SpanHandle span) const {
     (void)span;
     return true;

@@ -139,6 +139,13 @@ std::vector<MetricFamily> AgentStats::families() const {
   b.one("callscope_spans_linked_nat_total", "Of the cross-process links, those made through address translation.",
         "{span}", C, d(p.linked_cross_process_nat));
   b.one("callscope_spans_dropped_total", "Spans dropped at --max-pending-spans.", "{span}", C, d(p.spans_dropped));
+  {
+    MetricFamily& f = b.add("callscope_traces_written_total",
+                            "Traces written: as soon as known complete, or after --trace-linger-ms (or at stop).",
+                            "{trace}", C, {"when"});
+    b.series(f, {"complete"}, d(p.traces_complete));
+    b.series(f, {"after_linger"}, d(p.traces_after_linger));
+  }
   b.one("callscope_connections_tracked", "Connections tracked now.", "{connection}", G, d(p.connections_live));
   b.one("callscope_connections_evicted_total", "Connections dropped at --max-connections.", "{connection}", C,
         d(p.connections_evicted));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +66,8 @@ TEST(CompleteTraces, ClientAndItsServerLeaveBeforeTheLinger) {
   EXPECT_EQ(s->trace_id.hex(), c->trace_id.hex());
   EXPECT_EQ(s->end_unix_ns, c->end_unix_ns) << "still nested in its client (the server's end is clamped)";
   EXPECT_EQ(f.c.pending_spans(), 0u);
+  EXPECT_EQ(f.stats.traces_complete, 1u);
+  EXPECT_EQ(f.stats.traces_after_linger, 0u);
 }
 
 // Events from two CPUs arrive out of order: the server span may come after its client finished. The
@@ -94,6 +97,8 @@ TEST(CompleteTraces, ClientWithoutATracedServerWaitsTheLinger) {
   EXPECT_TRUE(f.sink.spans.empty());
   f.advance_past_linger(8);
   EXPECT_EQ(f.sink.spans.size(), 1u);
+  EXPECT_EQ(f.stats.traces_complete, 0u);
+  EXPECT_EQ(f.stats.traces_after_linger, 1u);
 }
 
 // Without a wire identity (no TCP sequence) no server span can ever link to a client span: it does not
@@ -154,13 +159,54 @@ TEST(CompleteTraces, ConnectionClosedWithoutRequestReleasesTheTrace) {
   EXPECT_EQ(f.sink.spans.size(), 1u);
 }
 
-// A request a goroutine served: goroutines the handler started keep it as their cause after the answer,
-// so its trace waits the linger (late children still join it).
-TEST(CompleteTraces, GoroutineServedRequestWaitsTheLinger) {
+// A request a goroutine served leaves at once too: a goroutine its handler started that calls out after
+// the answer abstains (parent_gone), it does not join the trace late.
+TEST(CompleteTraces, GoroutineServedRequestLeavesAtOnce) {
   Fixture f;
-  const ExecContext go{40, 41, 7};
+  const ExecContext go{40, 41, 7}, spawned{40, 42, 8};
   SpanHandle server = f.c.server_request(go, 2, WireEnd{}, std::nullopt, 1 * kMs);
+  cs_go_newproc_event np{};
+  np.hdr.type = CS_EV_GO_NEWPROC;
+  np.hdr.size = sizeof np;
+  np.hdr.ts_ns = 2 * kMs;
+  np.hdr.pid = 40;
+  np.hdr.tid = 41;
+  np.parent_goid = 7;
+  np.child_goid = 8;
+  f.c.runtime_record(np.hdr);
   f.c.span_finished(server, finished_span(SpanKind::Server, "GET /go", 1 * kMs, 4 * kMs));
+  f.advance_soon(5);
+  ASSERT_EQ(f.sink.spans.size(), 1u) << "complete at once: no rule names it after its answer";
+  SpanHandle late = f.c.client_request(spawned, 3, true, WireEnd{}, 6 * kMs);
+  f.c.span_finished(late, finished_span(SpanKind::Client, "GET /late", 6 * kMs, 7 * kMs));
+  f.advance_soon(8);
+  ASSERT_EQ(f.sink.spans.size(), 2u);
+  EXPECT_EQ(f.sink.named("GET /late")->parent_span_id, 0u) << "a root, not a late child";
+  EXPECT_EQ(f.stats.ambiguous_parent_gone, 1u);
+}
+
+// A rule that follows work past the answer (InProcessRule::may_name_after_answer: yes, the default for a
+// rule that does not say) holds the trace of a request it saw served for the whole linger.
+class LateNamingRule : public InProcessRule {
+ public:
+  const char* name() const override { return "late_naming"; }
+  void request_served(const ExecContext&, SpanHandle, uint64_t) override {}
+  void request_answered(SpanHandle) override {}
+  void client_request(const ExecContext&, SpanHandle, SpanHandle, uint64_t) override {}
+  void io(const ExecContext&, uint64_t, Side, Io, uint64_t) override {}
+  void connected(const ExecContext&, uint64_t) override {}
+  void connection_closed(uint64_t) override {}
+  void process_exited(uint32_t) override {}
+  void runtime_record(const cs_event_header&) override {}
+  RuleAnswer parent_of(const CallSite&) override { return RuleAnswer::pass(); }
+  void clear() override {}
+};
+
+TEST(CompleteTraces, RuleThatMayNameAfterTheAnswerHoldsTheTrace) {
+  Fixture f;
+  f.c.add_rule(std::make_unique<LateNamingRule>());
+  SpanHandle server = f.c.server_request(svc, 2, WireEnd{}, std::nullopt, 1 * kMs);
+  f.c.span_finished(server, finished_span(SpanKind::Server, "GET /held", 1 * kMs, 4 * kMs));
   f.advance_soon();
   EXPECT_TRUE(f.sink.spans.empty());
   f.advance_past_linger(4);
@@ -195,13 +241,13 @@ TEST(CompleteTraces, DiscardedChildReleasesTheTrace) {
   EXPECT_EQ(f.sink.spans.size(), 1u);
 }
 
-// The same for a server span a goroutine read (a rule may name it after its answer, which never came):
+// The same for a server span such a rule saw served (it may name it after its answer, which never came):
 // what it held open leaves with it.
-TEST(CompleteTraces, DiscardedGoroutineServedChildReleasesTheTrace) {
+TEST(CompleteTraces, DiscardedChildOfALateNamingRuleReleasesTheTrace) {
   Fixture f;
-  const ExecContext go{40, 41, 7};
+  f.c.add_rule(std::make_unique<LateNamingRule>());
   SpanHandle client = f.c.client_request(curl, 1, true, wire(100), 1 * kMs);
-  SpanHandle server = f.c.server_request(go, 2, wire(100), std::nullopt, 2 * kMs);
+  SpanHandle server = f.c.server_request(svc, 2, wire(100), std::nullopt, 2 * kMs);
   f.c.discard(server);
   f.c.span_finished(client, finished_span(SpanKind::Client, "GET /c", 1 * kMs, 8 * kMs));
   f.advance_soon(9);
