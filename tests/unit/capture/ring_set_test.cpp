@@ -78,6 +78,14 @@ uint32_t tag_of(const void* rec) {
   return h.tid;
 }
 
+// A set over the given rings, in that order.
+template <class... Rings>
+RingSet set_of(Rings&... rings) {
+  std::vector<std::unique_ptr<RingReader>> readers;
+  (readers.push_back(rings.reader()), ...);
+  return RingSet(std::move(readers));
+}
+
 std::vector<uint32_t> read_tags(RingReader& r, uint64_t& reached) {
   std::vector<uint32_t> tags;
   reached = r.read(r.start(), [&](const void* rec, size_t size, uint64_t) {
@@ -165,11 +173,7 @@ TEST(RingSet, MergesRingsInTimeOrder) {
   cpu1.event(20, 2);  // a thread that moved from CPU 0 to CPU 1 and back
   cpu1.event(40, 4);
   go.event(35, 35);
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(cpu0.reader());
-  rings.push_back(cpu1.reader());
-  rings.push_back(go.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(cpu0, cpu1, go);
   Collected out;
   EXPECT_EQ(drain(set, RingSet::kAll, out), 6u);
   EXPECT_EQ(out.tags, (std::vector<uint32_t>{1, 2, 3, 35, 4, 5}));
@@ -185,10 +189,7 @@ TEST(RingSet, EqualStampsKeepRingOrderAndEachRingsOwnOrder) {
   a.event(10, 2);
   b.event(10, 3);
   a.event(9, 4);  // stamped earlier but written later in ring a (an interrupt nested in a program)
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(a.reader());
-  rings.push_back(b.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(a, b);
   Collected out;
   drain(set, RingSet::kAll, out);
   // Ring a's records stay in ring order (4 after 1 and 2 although stamped earlier); the tie at 10 goes to
@@ -204,10 +205,7 @@ TEST(RingSet, WatermarkHoldsNewerRecordsForTheNextDrain) {
   a.event(20, 4);  // behind a held record in its ring: waits too
   b.event(15, 2);
   b.event(200, 5);
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(a.reader());
-  rings.push_back(b.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(a, b);
   Collected out;
   EXPECT_EQ(drain(set, 50, out), 2u);
   EXPECT_EQ(out.tags, (std::vector<uint32_t>{1, 2}));
@@ -228,10 +226,7 @@ TEST(RingSet, LateRecordIsHandedOutAndCounted) {
   FakeRing a(4096), b(4096);
   const uint64_t slow = a.event(10, 1, /*committed=*/false);  // a producer preempted before committing
   b.event(20, 2);
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(a.reader());
-  rings.push_back(b.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(a, b);
   Collected out;
   EXPECT_EQ(drain(set, 100, out), 1u);
   EXPECT_EQ(out.tags, (std::vector<uint32_t>{2}));
@@ -249,10 +244,7 @@ TEST(RingSet, LongDrainsGoInRoundsAndStayInTimeOrder) {
     a.event(2 * i, 2 * i);
     b.event(2 * i + 1, 2 * i + 1);
   }
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(a.reader());
-  rings.push_back(b.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(a, b);
   Collected out;
   EXPECT_EQ(drain(set, 4999, out), 5000u);
   for (uint32_t i = 0; i < out.tags.size(); ++i) ASSERT_EQ(out.tags[i], i);
@@ -266,9 +258,7 @@ TEST(RingSet, LongDrainsGoInRoundsAndStayInTimeOrder) {
 
 TEST(RingSet, EmptyRingsDrainNothing) {
   FakeRing a(4096);
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(a.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(a);
   Collected out;
   EXPECT_EQ(drain(set, RingSet::kAll, out), 0u);
   EXPECT_EQ(a.consumer(), 0u);
@@ -277,9 +267,7 @@ TEST(RingSet, EmptyRingsDrainNothing) {
 
 TEST(RingSet, KernelClockIsCloseToThisProcesssMonotonicClock) {
   FakeRing a(4096);
-  std::vector<std::unique_ptr<RingReader>> rings;
-  rings.push_back(a.reader());
-  RingSet set(std::move(rings));
+  RingSet set = set_of(a);
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const uint64_t mono = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
