@@ -39,7 +39,7 @@ bool cs_go_enabled = false;
  * space merges them in time order (userspace/capture/ring_set.h). */
 struct cs_cpu_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 << 10); /* template only: the loader creates the real rings */
+	__uint(max_entries, 1 << 20); /* template only: the loader creates the real rings */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);

@@ -190,7 +190,7 @@ stop_agent
 DROPS=$(counter ringbuf_drops)
 SERVER_SPANS=$(counter server)
 REQUESTS=$(wrk_total traced)
-cs_log "slow consumer: wrk $RPS_UNTRACED req/s untraced, $RPS_TRACED req/s traced (1 MiB ring buffer, 16 KiB payloads); ringbuf_drops=$DROPS, server spans $SERVER_SPANS for $REQUESTS requests"
+cs_log "slow consumer: wrk $RPS_UNTRACED req/s untraced, $RPS_TRACED req/s traced (--ringbuf-mb 1: 1 MiB ring per CPU, 16 KiB payloads); ringbuf_drops=$DROPS, server spans $SERVER_SPANS for $REQUESTS requests"
 if [ "$DROPS" -gt 0 ]; then
   grep -q "kernel ring buffer full" "$AGENT_LOG" || cs_fail "drops happened but the agent did not warn while running"
   grep -q "events were lost" "$AGENT_LOG" || cs_fail "drops happened but the exit log does not say so"

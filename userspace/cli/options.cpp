@@ -107,7 +107,7 @@ int parse_options(int argc, char** argv, Options& o, bool& exit_now) {
         "(Go threads get the generic thread rule: a thread runs many goroutines, so a call may be linked to "
         "another request than its own)")
     ("ringbuf-mb", po::value<uint32_t>(&o.ringbuf_mb)->default_value(8),
-        "kernel ring buffers in MiB (power of two), split over the CPUs (one ring each, at least 256 KiB). "
+        "kernel ring buffers in MiB (power of two), split over the CPUs (one ring each, at least 1 MiB). "
         "Raise it if the exit report shows ring buffer drops")
     ("seed", po::value<uint64_t>(&o.seed)->default_value(0),
         "seed of trace and span ids (0: random). The same capture replayed with the same seed gives the same ids")
