@@ -25,16 +25,18 @@ ConnTracker::ConnTracker(const PipelineConfig& config, PipelineStats& stats, Con
     : config_(config), stats_(stats), observer_(observer), verdicts_(verdicts), protocols_(protocols),
       recent_closes_(config.max_connections) {}
 
-ConnTracker::~ConnTracker() = default;
+ConnTracker::~ConnTracker() {
+  by_sock_.for_each([](uint64_t, Connection*& c) { delete c; });
+}
 
 Connection* ConnTracker::lookup(uint64_t sock_id) {
-  auto it = by_sock_.find(sock_id);
-  return it == by_sock_.end() ? nullptr : it->second.get();
+  Connection** c = by_sock_.find(sock_id);
+  return c == nullptr ? nullptr : *c;
 }
 
 const Connection* ConnTracker::find(uint64_t sock_id) const {
-  auto it = by_sock_.find(sock_id);
-  return it == by_sock_.end() ? nullptr : it->second.get();
+  Connection* const* c = by_sock_.find(sock_id);
+  return c == nullptr ? nullptr : *c;
 }
 
 Connection& ConnTracker::create(const cs_sock_ref& s, uint64_t ts_ns) {
@@ -54,7 +56,13 @@ Connection& ConnTracker::create(const cs_sock_ref& s, uint64_t ts_ns) {
   learn_tuple(c, s.tuple);
   lru_.push_back(&c);
   c.lru_pos = std::prev(lru_.end());
-  by_sock_[s.sock_id] = std::move(conn);
+  // Callers create only after a lookup found none (or ended the one found), so the key is absent.
+  const auto [slot, inserted] = by_sock_.insert(s.sock_id, &c);
+  if (!inserted) {
+    delete *slot;
+    *slot = &c;
+  }
+  conn.release();
   return c;
 }
 
@@ -81,7 +89,8 @@ void ConnTracker::end(Connection& c, uint64_t ts_ns, bool reset) {
   }
   observer_.closed(c);
   lru_.erase(c.lru_pos);
-  by_sock_.erase(c.sock_id);  // destroys c
+  by_sock_.erase(c.sock_id);
+  delete &c;
 }
 
 void ConnTracker::on_open(const cs_conn_event& e) {

@@ -19,10 +19,10 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "callscope/events.h"
+#include "common/flat_map.h"
 #include "common/pipeline_config.h"
 #include "common/pipeline_stats.h"
 #include "connections/connection.h"
@@ -38,6 +38,8 @@ class ConnTracker {
   ConnTracker(const PipelineConfig& config, PipelineStats& stats, ConnectionObserver& observer,
               SocketVerdicts* verdicts, const std::vector<const Protocol*>& protocols = protocol_registry());
   ~ConnTracker();
+  ConnTracker(const ConnTracker&) = delete;
+  ConnTracker& operator=(const ConnTracker&) = delete;
 
   void on_open(const cs_conn_event& e);
   // `payload`: the event's `captured` payload bytes (they follow `e` in the record unless the record's
@@ -64,7 +66,9 @@ class ConnTracker {
   SocketVerdicts* verdicts_;
   const std::vector<const Protocol*>& protocols_;
   uint64_t next_gen_ = 1;
-  std::unordered_map<uint64_t, std::unique_ptr<Connection>> by_sock_;
+  // Owns the connections (deleted in end() and by the destructor): an open-addressing table keeps the
+  // lookup done for every event to one probe of a flat array, not a bucket and a node.
+  FlatMap<uint64_t, Connection*> by_sock_;
   std::list<Connection*> lru_;  // front: least recently active
   RecentCloses recent_closes_;
 };

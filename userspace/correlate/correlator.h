@@ -48,7 +48,7 @@
 #include "common/net.h"
 #include "common/pipeline_config.h"
 #include "common/pipeline_stats.h"
-#include "correlate/flat_map.h"
+#include "common/flat_map.h"
 #include "correlate/in_process_rule.h"
 #include "correlate/traceparent.h"
 #include "sinks/sink.h"

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "correlate/flat_map.h"
+#include "common/flat_map.h"
 
 namespace cs {
 

@@ -38,7 +38,7 @@
 
 #include <cstdint>
 
-#include "correlate/flat_map.h"
+#include "common/flat_map.h"
 #include "correlate/generational_map.h"
 #include "correlate/in_process_rule.h"
 

@@ -31,7 +31,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "correlate/flat_map.h"
+#include "common/flat_map.h"
 #include "correlate/in_process_rule.h"
 
 namespace cs {

@@ -53,6 +53,21 @@ struct Exchange {
   Exchange& operator=(Exchange&&) = default;
   virtual ~Exchange() = default;
 
+  // Starts the exchange of `req` on an object reused from an earlier one (db/in_order_exchanges.h,
+  // staged()): request copied (its string keeps its capacity), no response, Complete.
+  void begin(const Message& req) {
+    request = req;
+    has_response = false;
+    response.is_request = false;
+    response.truncated = false;
+    response.start_pos = response.end_pos = 0;
+    response.first = response.last = SyscallMeta{};
+    response.uncaptured_bytes = 0;
+    response.traceparent.clear();
+    end = End::Complete;
+    end_ns = 0;
+  }
+
   // The protocol's part of the span: name (e.g. "GET /users", "SELECT orders"), error and status_message
   // for a protocol-level failure (e.g. HTTP 5xx, an SQL error), attributes (OpenTelemetry semantic
   // conventions; use append_endpoint_attributes for the connection's endpoints).

@@ -59,7 +59,6 @@
 #include <vector>
 
 #include "callscope/events.h"
-#include "record/file_window.h"
 
 namespace cs {
 
@@ -161,8 +160,8 @@ class CaptureReader {
   CaptureReader(const CaptureReader&) = delete;
   CaptureReader& operator=(const CaptureReader&) = delete;
 
-  // Opens and validates the header. A regular file is read through a moving mmap window (file_window.h:
-  // no copy of its bytes, memory about one window), anything else with read(2). Returns false with
+  // Opens and validates the header. The file (or pipe) is read with read(2) in 256 KiB pieces (a file that
+  // grows while it is read is read on; memory: one piece, or one record if larger). Returns false with
   // `error` set, e.g.
   //   "x.cscap: not a callscope capture (bad magic)"
   //   "x.cscap: capture format version 1 is not supported: this callscope reads format version 2; ..."
@@ -195,18 +194,15 @@ class CaptureReader {
   bool read_clock_records();  // those at the read position, if any; false on a damaged one
   // Makes at least `n` bytes available at pos_ if the source has them; returns the bytes available.
   size_t ensure(size_t n);
-  size_t ensure_mapped(size_t n);
   size_t ensure_read(size_t n);
   bool fail(std::string message);
-  std::string read_error_;     // set when read(2) or mmap failed: reported instead of "truncated"
+  std::string read_error_;     // set when read(2) failed: reported instead of "truncated"
 
   int fd_ = -1;
-  bool mapped_ = false;        // reading through window_ (else through buffer_)
   bool eof_ = false;           // the source has nothing more to give beyond data_[end_]
   std::string name_;
-  FileWindow window_;
   std::vector<uint8_t> buffer_;
-  const uint8_t* data_ = nullptr;  // the bytes at hand: window_.data() or buffer_.data()
+  const uint8_t* data_ = nullptr;  // the bytes at hand: buffer_.data()
   size_t pos_ = 0;             // read position in data_
   size_t end_ = 0;             // valid bytes in data_
   uint64_t file_offset_ = 0;   // file offset of data_[0]

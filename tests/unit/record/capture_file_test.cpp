@@ -221,10 +221,9 @@ TEST(CaptureFile, LargeRecordsAcrossReadChunksRoundTrip) {
   EXPECT_TRUE(reader.has_trailer());
 }
 
-// A regular file is read through a moving mmap window (256 KiB); a record larger than a window, records
-// across window edges and the end of the file read back the same. The same bytes through a pipe (read(2)
-// path) too.
-TEST(CaptureFile, MappedWindowsAndPipesReadTheSameRecords) {
+// Files are read in 256 KiB pieces; a record larger than a piece, records across piece edges and the end
+// of the file read back the same, from a regular file and through a pipe (short reads).
+TEST(CaptureFile, FilesAndPipesReadTheSameRecordsAcrossReadPieces) {
   TempDir dir;
   test::Proc p;
   const auto t = test::tuple(test::v4("10.0.0.1", 1), test::v4("10.0.0.2", 2));
@@ -238,14 +237,14 @@ TEST(CaptureFile, MappedWindowsAndPipesReadTheSameRecords) {
   const std::string bytes = write_capture(path, records, true);
   ASSERT_GT(bytes.size(), 5u << 20);
 
-  CaptureReader mapped;
+  CaptureReader file;
   std::string error;
-  ASSERT_TRUE(mapped.open(path, error)) << error;
+  ASSERT_TRUE(file.open(path, error)) << error;
   std::vector<Record> got;
-  EXPECT_EQ(read_records(mapped, got), "");
+  EXPECT_EQ(read_records(file, got), "");
   EXPECT_EQ(got, records);
-  EXPECT_TRUE(mapped.has_trailer());
-  EXPECT_EQ(mapped.offset(), bytes.size());
+  EXPECT_TRUE(file.has_trailer());
+  EXPECT_EQ(file.offset(), bytes.size());
 
   // Cut in the middle of a record far from the start: the error names the same offset as before.
   write_all(dir.path("cut.cscap"), bytes.substr(0, bytes.size() - 300000));

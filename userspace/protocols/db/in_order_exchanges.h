@@ -12,7 +12,7 @@
 //    number of answers in lost bytes is unknowable, so after a loss its requests end as Lost until it closes.
 //  - Memory: at most kMaxPending requests; past it the oldest ends as Evicted (and the session must treat
 //    it as a loss: its answer would shift the pairing).
-//  - No allocation per request once warm: a vector reused as a queue.
+//  - No allocation per request once warm: the queue is a ring of exchanges reused in place (staged()).
 #pragma once
 
 #include <cstddef>
@@ -31,33 +31,40 @@ class InOrderExchanges {
  public:
   InOrderExchanges(Dir request_dir, ExchangeSink& sink) : request_dir_(request_dir), sink_(sink) {}
 
-  bool empty() const { return head_ == q_.size(); }
-  size_t size() const { return q_.size() - head_; }
+  bool empty() const { return count_ == 0; }
+  size_t size() const { return count_; }
   // The oldest request waiting for an answer (never one that gets none: those are reported as soon as
   // they are the oldest).
-  Ex& front() { return q_[head_].ex; }
+  Ex& front() { return ring_[head_].ex; }
   bool alternating() const { return alternating_; }
 
-  // A whole request: reported, and queued for its answer. Returns false if the oldest pending request had
-  // to be evicted to make room (the caller treats that as a loss).
-  bool push(Ex&& ex) {
+  // The exchange the next request is written into, in place: a slot of the queue reused from an earlier
+  // request, so its strings keep their capacity (no allocation per request once warm). It still holds
+  // what that request left: the caller sets every field (Exchange::begin for the common ones), then
+  // hands it over with push_staged / push_unanswered_staged / push_lost_staged. Valid until one of those
+  // or the next staged().
+  Ex& staged() {
+    if (count_ == ring_.size()) grow();
+    return ring_[(head_ + count_) % ring_.size()].ex;
+  }
+
+  // The staged request is whole: reported, and queued for its answer. Returns false if the oldest pending
+  // request had to be evicted to make room (the caller treats that as a loss).
+  bool push_staged() {
+    Ex& ex = staged();
     bool evicted = false;
     if (size() >= kMaxPending) {
       end_front(Exchange::End::Evicted, ex.request.last.exit_ns);
       evicted = true;
     }
     if (!empty()) alternating_ = false;
-    if (empty()) {
-      q_.clear();
-      head_ = 0;
-    } else if (head_ > 64 && 2 * head_ > q_.size()) {
-      q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-    q_.push_back(Entry{std::move(ex), false});
-    Ex& e = q_.back().ex;
-    sink_.request_complete(e.request, request_dir_);
+    commit(false);
+    sink_.request_complete(ex.request, request_dir_);
     return !evicted;
+  }
+  bool push(Ex&& ex) {
+    staged() = std::move(ex);
+    return push_staged();
   }
 
   // The oldest pending request's answer began with a message starting at `pos`, carried by `at`.
@@ -80,10 +87,11 @@ class InOrderExchanges {
     sink_.exchange_complete(f, request_dir_);
     pop();
   }
-  // A request that gets no answer (memcached noreply): reported, and complete as it is once every older
-  // request has ended (exchanges are reported in request order).
+  // The staged request gets no answer (memcached noreply): reported, and complete as it is once every
+  // older request has ended (exchanges are reported in request order).
   // Returns false if the oldest pending request had to be evicted to make room (a loss, as for push).
-  bool push_unanswered(Ex&& ex) {
+  bool push_unanswered_staged() {
+    Ex& ex = staged();
     sink_.request_complete(ex.request, request_dir_);
     if (empty()) {
       sink_.exchange_complete(ex, request_dir_);
@@ -98,8 +106,12 @@ class InOrderExchanges {
         return false;
       }
     }
-    q_.push_back(Entry{std::move(ex), true});
+    commit(true);
     return !evicted;
+  }
+  bool push_unanswered(Ex&& ex) {
+    staged() = std::move(ex);
+    return push_unanswered_staged();
   }
   // Ends the oldest pending request without (the rest of) its answer.
   void end_front(Exchange::End end, uint64_t ts_ns) {
@@ -112,33 +124,55 @@ class InOrderExchanges {
   void end_all(Exchange::End end, uint64_t ts_ns) {
     while (!empty()) end_front(end, ts_ns != 0 ? ts_ns : front().request.last.exit_ns);
   }
-  // A request seen while the pairing cannot be proven: reported, and ended as Lost (at once when no older
-  // request is pending; the queue is empty then, see the sessions' loss handling).
-  void push_lost(Ex&& ex) {
+  // The staged request was seen while the pairing cannot be proven: reported, and ended as Lost (at once
+  // when no older request is pending; the queue is empty then, see the sessions' loss handling).
+  void push_lost_staged() {
+    Ex& ex = staged();
     ex.end = Exchange::End::Lost;
     ex.end_ns = ex.request.last.exit_ns;
-    (void)push_unanswered(std::move(ex));
+    (void)push_unanswered_staged();
+  }
+  void push_lost(Ex&& ex) {
+    staged() = std::move(ex);
+    push_lost_staged();
   }
 
  private:
   struct Entry {
     Ex ex;
-    bool unanswered;  // gets no answer: complete once it is the oldest
+    bool unanswered = false;  // gets no answer: complete once it is the oldest
   };
 
+  // The staged slot joins the queue.
+  void commit(bool unanswered) {
+    ring_[(head_ + count_) % ring_.size()].unanswered = unanswered;
+    ++count_;
+  }
+
   void pop() {
-    ++head_;
-    while (head_ < q_.size() && q_[head_].unanswered) sink_.exchange_complete(q_[head_++].ex, request_dir_);
-    if (head_ == q_.size()) {
-      q_.clear();
-      head_ = 0;
+    head_ = (head_ + 1) % ring_.size();
+    --count_;
+    while (count_ > 0 && ring_[head_].unanswered) {
+      sink_.exchange_complete(ring_[head_].ex, request_dir_);
+      head_ = (head_ + 1) % ring_.size();
+      --count_;
     }
+  }
+
+  // Twice the slots (at least 4), the queue moved to the front in order. The queue holds at most
+  // kMaxPending requests, so the ring stays below 2 * (kMaxPending + 1) slots.
+  void grow() {
+    std::vector<Entry> bigger(ring_.empty() ? 4 : 2 * ring_.size());
+    for (size_t i = 0; i < count_; ++i) bigger[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+    ring_ = std::move(bigger);
+    head_ = 0;
   }
 
   const Dir request_dir_;
   ExchangeSink& sink_;
-  std::vector<Entry> q_;
+  std::vector<Entry> ring_;  // a circular queue: count_ requests from head_, then the staged slot
   size_t head_ = 0;
+  size_t count_ = 0;
   bool alternating_ = true;
 };
 

@@ -66,18 +66,22 @@ void RedisSession::on_command(RespValue& v) {
     ++stats_.parse_errors;  // "*0", or an array of something other than strings: no command
     return;
   }
-  RedisExchange ex;
-  ex.request = static_cast<const Message&>(v);
-  ex.command = std::move(v.args[0]);
+  // Filled in place in the queue's next slot; the argument strings are swapped, not copied, so their
+  // buffers go back and forth between the scanner and the queue (no allocation per command once warm).
+  RedisExchange& ex = pending_.staged();
+  ex.begin(v);
+  ex.command.swap(v.args[0]);
   to_upper(ex.command);
-  for (uint32_t i = 1; i < v.args_kept; ++i) ex.args[i - 1] = std::move(v.args[i]);
+  for (uint32_t i = 1; i < v.args_kept; ++i) ex.args[i - 1].swap(v.args[i]);
   ex.args_kept = v.args_kept - 1;
   ex.args_total = std::max<int64_t>(0, v.args_total - 1);
   ex.db_index = db_index_;
+  ex.reply_type = 0;
+  ex.error.clear();
 
   switch (sync_) {
     case ReplySync::Desynced:
-      pending_.push_lost(std::move(ex));
+      pending_.push_lost_staged();
       return;
     case ReplySync::WaitCommand:
       sync_ = ReplySync::WaitSegment;
@@ -87,7 +91,7 @@ void RedisSession::on_command(RespValue& v) {
       break;
   }
   const uint64_t ts = ex.request.last.exit_ns;
-  if (!pending_.push(std::move(ex))) loss(ts);  // the evicted command's reply would shift the pairing
+  if (!pending_.push_staged()) loss(ts);  // the evicted command's reply would shift the pairing
 }
 
 void RedisSession::on_reply(RespValue& v) {
@@ -116,7 +120,7 @@ void RedisSession::on_reply(RespValue& v) {
   pending_.start_front(v.start_pos, v.first);
   f.response.uncaptured_bytes = v.uncaptured_bytes;
   f.reply_type = v.type;
-  if (v.type == '-' || v.type == '!') f.error = std::move(v.text);
+  if (v.type == '-' || v.type == '!') f.error.swap(v.text);
   if (f.command == "SELECT" && v.type == '+' && f.args_kept > 0) {
     int64_t idx;
     if (parse_index(f.args[0], idx)) db_index_ = idx;

@@ -4,7 +4,7 @@
 #include <map>
 #include <random>
 
-#include "correlate/flat_map.h"
+#include "common/flat_map.h"
 
 namespace cs {
 namespace {

@@ -1,4 +1,4 @@
-// A small open-addressing hash map for the correlator's tables (threads, connections, wire identities).
+// A small open-addressing hash map for tables keyed by small ids (connections, threads, wire identities).
 //
 // Rules:
 //  - Keys and values are small and trivially copyable; the whole key is stored and compared (a hash
