@@ -104,6 +104,12 @@ class Correlator {
   void discard(SpanHandle h);
 
   void advance(uint64_t now_ns);  // settle links and emit due traces
+  // Writes the traces that became complete since the last call (also part of advance()). Cheap when there
+  // are none: the pipeline calls it after every record, so a trace is written while its spans are still
+  // in the CPU's cache instead of ~10 ms of events later (measured: docs/benchmarks.md).
+  void emit_completed() {
+    if (!complete_.empty()) emit_complete();
+  }
   void flush();                   // end of input: settle and emit everything
 
   size_t pending_spans() const { return live_; }
@@ -234,7 +240,7 @@ class Correlator {
   std::deque<Expiry> nat_client_expiry_;
   std::deque<Expiry> server_wait_;        // servers waiting for a client, by (roughly) settle time
   std::deque<SpanHandle> emit_candidates_;  // finished nodes that may be roots, in finish order
-  std::vector<SpanHandle> complete_;        // roots of complete traces, written at the next advance()
+  std::vector<SpanHandle> complete_;        // roots of complete traces, written at the next emit_completed()
   std::vector<SpanHandle> deferred_;
   struct Item {
     uint32_t slot;

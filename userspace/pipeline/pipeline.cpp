@@ -92,6 +92,7 @@ void Pipeline::on_record(const void* data, size_t size) {
       m.correlator.runtime_record(h);
       break;
   }
+  m.correlator.emit_completed();
   m.advance_if_due();
 }
 

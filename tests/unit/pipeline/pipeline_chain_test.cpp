@@ -111,6 +111,27 @@ TEST(PipelineChain, ThreadPerRequestAcrossThreeProcesses) {
   EXPECT_EQ(std::get<std::string>(a_client.find("client.address")->value), "127.0.0.1");
 }
 
+// A trace is written by the record that completes it, not ~10 ms of events later (the next advance): its
+// spans are still in the CPU's cache then.
+TEST(PipelineChain, CompleteTraceIsWrittenByTheRecordThatCompletesIt) {
+  Scenario s;
+  auto c1 = s.connect(curl, 3, a21, 5, 40000, 8081);
+  s.client_to_server(c1, get("/a"));
+  s.server_to_client(c1, ok("a"));
+  CollectingSink sink;
+  PipelineConfig config;
+  Pipeline p(config, sink);
+  ASSERT_GE(s.records.size(), 2u);
+  for (size_t i = 0; i + 1 < s.records.size(); ++i) p.on_record(s.records[i].data(), s.records[i].size());
+  EXPECT_TRUE(sink.spans.empty()) << "the client has not read the answer yet";
+  p.on_record(s.records.back().data(), s.records.back().size());
+  ASSERT_EQ(sink.spans.size(), 2u) << "written without tick() or flush()";
+  EXPECT_EQ(sink.batches, 1);
+  EXPECT_EQ(p.stats().traces_complete, 1u);
+  p.flush();
+  EXPECT_EQ(sink.spans.size(), 2u);
+}
+
 // Connects reported at SYN_SENT, before the local port is bound: the client endpoint of the wire identity
 // (rule 1) comes from the data events, and the connect still gives rule 2 its hint.
 TEST(PipelineChain, ConnectsWithUnboundLocalPortStillLink) {
