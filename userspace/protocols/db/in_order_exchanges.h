@@ -15,6 +15,7 @@
 //  - No allocation per request once warm: the queue is a ring of exchanges reused in place (staged()).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -33,6 +34,7 @@ class InOrderExchanges {
 
   bool empty() const { return count_ == 0; }
   size_t size() const { return count_; }
+  size_t slots() const { return ring_.size(); }  // memory: at most kMaxPending + 1 exchanges
   // The oldest request waiting for an answer (never one that gets none: those are reported as soon as
   // they are the oldest).
   Ex& front() { return ring_[head_].ex; }
@@ -160,9 +162,9 @@ class InOrderExchanges {
   }
 
   // Twice the slots (at least 4), the queue moved to the front in order. The queue holds at most
-  // kMaxPending requests, so the ring stays below 2 * (kMaxPending + 1) slots.
+  // kMaxPending requests and the staged one: the ring never grows beyond kMaxPending + 1 slots.
   void grow() {
-    std::vector<Entry> bigger(ring_.empty() ? 4 : 2 * ring_.size());
+    std::vector<Entry> bigger(std::min(ring_.empty() ? size_t{4} : 2 * ring_.size(), kMaxPending + 1));
     for (size_t i = 0; i < count_; ++i) bigger[i] = std::move(ring_[(head_ + i) % ring_.size()]);
     ring_ = std::move(bigger);
     head_ = 0;

@@ -123,6 +123,7 @@ TEST(InOrderExchanges, TheOldestIsEvictedPastTheBoundAndTheRingStaysBounded) {
   stage(q, kMaxPending);
   EXPECT_FALSE(q.push_staged());  // r0 evicted
   EXPECT_EQ(q.size(), kMaxPending);
+
   EXPECT_EQ(q.front().text, "r1");
   EXPECT_EQ(sink.events.back(), "req:" + std::to_string(kMaxPending));
   bool evicted_r0 = false;
@@ -134,6 +135,20 @@ TEST(InOrderExchanges, TheOldestIsEvictedPastTheBoundAndTheRingStaysBounded) {
   q.push_lost_staged();
   q.end_all(Exchange::End::ConnectionClosed, 0);
   EXPECT_EQ(sink.events.back(), "done:r999:" + std::to_string(static_cast<int>(Exchange::End::Lost)));
+}
+
+// Memory: a connection that keeps the queue full (pipelining past the bound) holds kMaxPending + 1
+// exchanges, not the next power of two.
+TEST(InOrderExchanges, AFullQueueHoldsAtMostTheBoundPlusTheStagedSlot) {
+  RecordingSink sink;
+  InOrderExchanges<TestExchange> q(Dir::Ingress, sink);
+  for (uint64_t n = 0; n < 3 * kMaxPending; ++n) {
+    stage(q, n);
+    q.push_staged();
+  }
+  EXPECT_EQ(q.size(), kMaxPending);
+  EXPECT_EQ(q.slots(), kMaxPending + 1);
+  EXPECT_EQ(q.front().text, "r" + std::to_string(2 * kMaxPending));
 }
 
 }  // namespace
