@@ -22,15 +22,15 @@
 // Windows: a server span waits for its client (events from two CPUs arrive out of order; through NAT
 // until both response sequence numbers are known) until link_window_ns after it was read and after its
 // response began; a trace is emitted trace_linger_ns after its root ended, so late children come with it.
-// Complete traces go sooner, at the next advance(): a trace is complete when nothing more can join it,
-// which the correlator knows from causality, not from time. Each node counts the open items of its
-// subtree: a span not finished yet; a client span whose server may still link to it (it has a wire
-// identity and no server linked); a connect hint naming the span (its connection's first request will
-// be its child); a server span a rule may still name as a parent after its answer
-// (InProcessRule::may_name_after_answer: none of the built-in rules, which name only requests still
-// served; counted for good, so its trace waits the linger). So a root with no open item has its whole
-// trace. The same spans, parents and times are
-// written as after the linger, only sooner, so a trace's spans leave while still in cache.
+// Complete traces go sooner, at emit_completed() (the pipeline calls it after every record): a trace is
+// complete when nothing more can join it, which the correlator knows from causality, not from time. Each
+// node counts the open items of its subtree: a span not finished yet; a client span whose server may still
+// link to it (it has a wire identity and no server linked); a connect hint naming the span (its
+// connection's first request will be its child); a server span a rule may still name as a parent after
+// its answer (InProcessRule::may_name_after_answer: none of the built-in rules, which name only requests
+// still served; counted for good, so its trace waits the linger). So a root with no open item has its
+// whole trace. The same spans, parents and times are written as after the linger, only sooner, so a
+// trace's spans leave while still in cache.
 // Memory: spans live in a slab addressed by SpanHandle (slot + generation), children in intrusive lists,
 // lookups in flat open-addressing tables: nothing is allocated per span once the tables are warm, except
 // what the span's own fields hold. At most max_pending_spans: the oldest is dropped (spans_dropped).
