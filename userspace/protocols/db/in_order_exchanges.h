@@ -47,7 +47,7 @@ class InOrderExchanges {
   // or the next staged().
   Ex& staged() {
     if (count_ == ring_.size()) grow();
-    return ring_[(head_ + count_) % ring_.size()].ex;
+    return ring_[tail()].ex;
   }
 
   // The staged request is whole: reported, and queued for its answer. Returns false if the oldest pending
@@ -145,9 +145,11 @@ class InOrderExchanges {
     bool unanswered = false;  // gets no answer: complete once it is the oldest
   };
 
+  size_t tail() const { return (head_ + count_) % ring_.size(); }  // the staged slot
+
   // The staged slot joins the queue.
   void commit(bool unanswered) {
-    ring_[(head_ + count_) % ring_.size()].unanswered = unanswered;
+    ring_[tail()].unanswered = unanswered;
     ++count_;
   }
 
